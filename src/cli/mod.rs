@@ -1,0 +1,151 @@
+//! Command-line interface (clap derive) and exit codes.
+
+mod inspect;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exit codes, stable for CI.
+pub mod exit {
+    /// Every selected check passed, warned, or was skipped.
+    pub const OK: u8 = 0;
+    /// At least one check failed (a MUST-level requirement is broken).
+    pub const FAILURES: u8 = 1;
+    /// Usage, configuration or suite-file error: nothing was run.
+    pub const USAGE: u8 = 2;
+    /// Target unreachable or credentials rejected during discovery.
+    pub const UNREACHABLE: u8 = 3;
+}
+
+const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  no check failed (warnings, skips and errors do not fail a run)
+  1  at least one check failed (a MUST-level requirement is broken)
+  2  usage, configuration or suite-file error; nothing was run
+  3  target unreachable, or credentials rejected during discovery";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "scimspec",
+    version,
+    about = "Conformance tester for SCIM 2.0 service providers (RFC 7643, RFC 7644)",
+    after_help = EXIT_CODES_HELP
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the conformance checks against a SCIM endpoint.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Run(RunArgs),
+    /// List the checks with their ids, RFC sections, levels and tags.
+    List(ListArgs),
+    /// Explain a check: what it does, the requirement, how to fix a failure.
+    Explain(ExplainArgs),
+    /// Print the JSON Schema of the suite file format.
+    Schema,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ColorMode {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct SuiteArgs {
+    /// Add suites from a YAML/JSON file or a directory (repeatable).
+    #[arg(long = "suite", value_name = "PATH")]
+    pub suites: Vec<PathBuf>,
+    /// Use only the suites given with --suite, not the built-in ones.
+    #[arg(long)]
+    pub no_builtin: bool,
+    /// Select checks: an id glob (`users.*`), `tag:NAME`, `suite:GLOB` or
+    /// `section:[RFC/]SECTION` (e.g. `section:7644/3.4.2`). Repeatable.
+    #[arg(long, value_name = "SELECTOR")]
+    pub only: Vec<String>,
+    /// Leave out checks (same selectors as --only). Repeatable.
+    #[arg(long, value_name = "SELECTOR")]
+    pub skip: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Base URL of the SCIM service provider, e.g. https://example.com/scim/v2
+    #[arg(long, value_name = "URL")]
+    pub target: String,
+    /// Read the bearer token from this file. Without it, the SCIM_TOKEN
+    /// environment variable is used. Tokens are never taken on the command line.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub suites: SuiteArgs,
+    /// How many suites run concurrently (checks within a suite run in order).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+    /// Write the JSON report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report_json: Option<PathBuf>,
+    /// More detail: -v shows failing exchanges, -vv every exchange.
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only show checks that did not pass, and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Colour output.
+    #[arg(long, value_enum, default_value_t = ColorMode::Auto)]
+    pub color: ColorMode,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub suites: SuiteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The check id, e.g. users.create.status
+    pub check_id: String,
+    /// Also consider suites from this file or directory (repeatable).
+    #[arg(long = "suite", value_name = "PATH")]
+    pub suites: Vec<PathBuf>,
+}
+
+/// Parses the command line and runs the command; returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Run(args) => run::execute(args),
+        Command::List(args) => inspect::list(&args),
+        Command::Explain(args) => inspect::explain(&args),
+        Command::Schema => {
+            print!("{}", crate::suite::schema::suite_schema_json());
+            exit::OK
+        }
+    };
+    ExitCode::from(code)
+}
+
+/// Prints a usage/configuration error and returns exit code 2.
+fn usage_error(message: impl std::fmt::Display) -> u8 {
+    eprintln!("scimspec: error: {message}");
+    exit::USAGE
+}
+
+/// Prints a suite-file error with its source excerpt and returns exit code 2.
+fn suite_error(err: crate::suite::SuiteError) -> u8 {
+    eprintln!("scimspec: error: {err}");
+    eprintln!("{:?}", miette::Report::new(err));
+    exit::USAGE
+}

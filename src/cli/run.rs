@@ -1,0 +1,96 @@
+//! `scimspec run`.
+
+use std::time::Duration;
+
+use super::{ColorMode, RunArgs, exit, suite_error, usage_error};
+use crate::http::auth::Credentials;
+use crate::http::client::{ClientOptions, HttpClient};
+use crate::report::Reporter;
+use crate::report::json::JsonReporter;
+use crate::report::terminal::{TerminalReporter, Verbosity};
+use crate::runner::selection::Selection;
+use crate::runner::{RunConfig, RunOutcome, new_run_id, run};
+use crate::suite::load_all;
+
+pub fn execute(args: RunArgs) -> u8 {
+    anstream::ColorChoice::write_global(match args.color {
+        ColorMode::Auto => anstream::ColorChoice::Auto,
+        ColorMode::Always => anstream::ColorChoice::Always,
+        ColorMode::Never => anstream::ColorChoice::Never,
+    });
+    let suites = match load_all(&args.suites.suites, !args.suites.no_builtin) {
+        Ok(suites) => suites,
+        Err(err) => return suite_error(err),
+    };
+    let selection = match Selection::new(&args.suites.only, &args.suites.skip) {
+        Ok(selection) => selection,
+        Err(err) => return usage_error(err),
+    };
+    let suites = selection.apply(suites);
+    let credentials = match Credentials::from_sources(
+        args.token_file.as_deref(),
+        std::env::var("SCIM_TOKEN").ok(),
+    ) {
+        Ok(credentials) => credentials,
+        Err(err) => return usage_error(err),
+    };
+    let options = ClientOptions {
+        timeout: Duration::from_secs(args.timeout),
+        ..ClientOptions::default()
+    };
+    let auth = credentials.describe();
+    let client = match HttpClient::new(&args.target, credentials, options) {
+        Ok(client) => client,
+        Err(err) => return usage_error(err),
+    };
+
+    let verbosity = match (args.quiet, args.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (false, 0) => Verbosity::Normal,
+        (false, 1) => Verbosity::Verbose,
+        (false, _) => Verbosity::Debug,
+    };
+    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(verbosity))];
+    if let Some(path) = &args.report_json {
+        match JsonReporter::create(path) {
+            Ok(reporter) => reporters.push(Box::new(reporter)),
+            Err(err) => return usage_error(err),
+        }
+    }
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => return usage_error(format!("cannot start the async runtime: {err}")),
+    };
+    let config = RunConfig {
+        client,
+        suites,
+        jobs: usize::from(args.jobs),
+        run_id: new_run_id(),
+        options: vec![
+            ("authentication".to_string(), auth.to_string()),
+            ("jobs".to_string(), args.jobs.to_string()),
+        ],
+    };
+    let outcome = runtime.block_on(run(config, |event| {
+        for reporter in reporters.iter_mut() {
+            reporter.on_event(event);
+        }
+    }));
+    let mut report_failed = false;
+    for reporter in reporters.iter_mut() {
+        if let Err(err) = reporter.finish() {
+            eprintln!("scimspec: error: {err}");
+            report_failed = true;
+        }
+    }
+    match outcome {
+        RunOutcome::Fatal(_) => exit::UNREACHABLE,
+        RunOutcome::Completed(_) if report_failed => exit::USAGE,
+        RunOutcome::Completed(summary) if summary.failed > 0 => exit::FAILURES,
+        RunOutcome::Completed(_) => exit::OK,
+    }
+}

@@ -1,0 +1,540 @@
+//! Runs one check: conditions, steps with captures and expectations, cleanup.
+
+use std::time::Instant;
+
+use regex::Regex;
+use serde_json::{Map, Value};
+
+use super::template::{Context, TemplateError};
+use super::{Mismatch, includes, matchers, path, predicate};
+use crate::http::client::{Exchange, HttpClient, OutgoingRequest, Response};
+use crate::scim::discovery::{ConditionOutcome, Discovery};
+use crate::suite::model::{Expect, Request, Severity, Step};
+use crate::suite::{LoadedCheck, LoadedSuite};
+use crate::verdict::{CheckResult, StepFailure, Verdict};
+
+/// What a check runs against.
+pub struct CheckEnv<'a> {
+    pub client: &'a HttpClient,
+    pub discovery: &'a Discovery,
+    pub run_id: &'a str,
+}
+
+const EXCERPT_CHARS: usize = 600;
+
+pub async fn run_check(
+    env: &CheckEnv<'_>,
+    suite: &LoadedSuite,
+    loaded: &LoadedCheck,
+    order: (usize, usize),
+) -> CheckResult {
+    let started = Instant::now();
+    let check = &loaded.check;
+    let mut tags = suite.tags.clone();
+    tags.extend(check.tags.iter().cloned());
+    let mut result = CheckResult {
+        id: check.id.clone(),
+        title: check.title.clone(),
+        suite: suite.id.clone(),
+        tags,
+        verdict: Verdict::Pass,
+        requirements: loaded.requirements.clone(),
+        message: String::new(),
+        failure: None,
+        fix: check.fix.clone(),
+        cleanup_notes: Vec::new(),
+        duration_ms: 0,
+        exchanges: Vec::new(),
+        order,
+    };
+
+    for condition in suite.requires.iter().chain(&check.requires) {
+        match env.discovery.evaluate(condition) {
+            ConditionOutcome::Met => {}
+            ConditionOutcome::Unmet(reason) => {
+                result.verdict = Verdict::Skip;
+                result.message = reason;
+                return result;
+            }
+            ConditionOutcome::Unknown(reason) => {
+                result.verdict = Verdict::Error;
+                result.message = reason;
+                return result;
+            }
+        }
+    }
+
+    let mut ctx = Context::new(env.run_id, &format!("s{}c{}", order.0, order.1));
+    for (name, value) in env.discovery.variables() {
+        ctx.set(&name, value);
+    }
+    for (name, value) in &check.vars {
+        match ctx.render_value(value) {
+            Ok(rendered) => ctx.set(name, rendered),
+            Err(err) => {
+                result.verdict = Verdict::Error;
+                result.message = format!("variable {name}: {err}");
+                return result;
+            }
+        }
+    }
+
+    let severity = loaded.severity();
+    for (index, step) in check.steps.iter().enumerate() {
+        let name = step_name(step, index);
+        match run_step(env.client, &mut ctx, step, &name, &mut result.exchanges).await {
+            StepOutcome::Passed => {}
+            StepOutcome::CouldNotTest(reason) => {
+                result.verdict = Verdict::Error;
+                result.message = format!("{name}: {reason}");
+                break;
+            }
+            StepOutcome::Failed(failure) => {
+                let first = failure
+                    .mismatches
+                    .first()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                if step.setup {
+                    result.verdict = Verdict::Error;
+                    result.message = format!("setup step '{name}' failed, cannot test: {first}");
+                } else {
+                    result.verdict = match severity {
+                        Severity::Must => Verdict::Fail,
+                        Severity::Should => Verdict::Warn,
+                        // A MAY leaves the choice to the server: report it, never judge it.
+                        Severity::May => Verdict::Pass,
+                    };
+                    result.message = match severity {
+                        Severity::May => format!("server's choice (MAY, not judged): {first}"),
+                        _ => format!("{name}: {first}"),
+                    };
+                }
+                result.failure = Some(failure);
+                break;
+            }
+        }
+    }
+
+    for (index, step) in check.cleanup.iter().enumerate() {
+        let name = step
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("cleanup step {}", index + 1));
+        if let Some(note) =
+            run_cleanup_step(env.client, &mut ctx, step, &name, &mut result.exchanges).await
+        {
+            result.cleanup_notes.push(note);
+        }
+    }
+    result.duration_ms = started.elapsed().as_millis() as u64;
+    result
+}
+
+fn step_name(step: &Step, index: usize) -> String {
+    step.name.clone().unwrap_or_else(|| {
+        format!(
+            "step {} ({} {})",
+            index + 1,
+            step.request.method,
+            step.request.path
+        )
+    })
+}
+
+enum StepOutcome {
+    Passed,
+    CouldNotTest(String),
+    Failed(StepFailure),
+}
+
+async fn run_step(
+    client: &HttpClient,
+    ctx: &mut Context,
+    step: &Step,
+    name: &str,
+    exchanges: &mut Vec<Exchange>,
+) -> StepOutcome {
+    let request = match render_request(ctx, &step.request) {
+        Ok(request) => request,
+        Err(err) => return StepOutcome::CouldNotTest(format!("template: {err}")),
+    };
+    let (exchange, response) = client.send(&request).await;
+    let request_line = format!("{} {}", exchange.method, exchange.url);
+    exchanges.push(exchange);
+    let response = match response {
+        Ok(response) => response,
+        Err(err) => return StepOutcome::CouldNotTest(format!("{request_line}: {err}")),
+    };
+    set_response_vars(ctx, &response);
+    // Capture before judging: cleanup needs the id even when the status is wrong.
+    let capture_misses = capture(ctx, step, &response);
+    let mut mismatches = evaluate_expect(&step.expect, &response, ctx);
+    if mismatches.is_empty() {
+        mismatches = capture_misses;
+    }
+    if mismatches.is_empty() {
+        return StepOutcome::Passed;
+    }
+    StepOutcome::Failed(StepFailure {
+        step: name.to_string(),
+        request: request_line,
+        status: Some(response.status),
+        response_excerpt: (!response.body_text.is_empty()).then(|| {
+            client
+                .redactor()
+                .redact(&predicate::truncate(&response.body_text, EXCERPT_CHARS))
+        }),
+        mismatches,
+    })
+}
+
+/// Runs a cleanup step; returns a note when it did not go as expected.
+async fn run_cleanup_step(
+    client: &HttpClient,
+    ctx: &mut Context,
+    step: &Step,
+    name: &str,
+    exchanges: &mut Vec<Exchange>,
+) -> Option<String> {
+    let request = match render_request(ctx, &step.request) {
+        Ok(request) => request,
+        // Nothing to clean up: the resource was never created.
+        Err(TemplateError::Undefined(_)) => return None,
+        Err(err) => return Some(format!("{name}: template: {err}")),
+    };
+    let (exchange, response) = client.send(&request).await;
+    let request_line = format!("{} {}", exchange.method, exchange.url);
+    exchanges.push(exchange);
+    let response = match response {
+        Ok(response) => response,
+        Err(err) => return Some(format!("{name}: {request_line}: {err}")),
+    };
+    set_response_vars(ctx, &response);
+    let _ = capture(ctx, step, &response);
+    let has_expectations = step.expect.status.is_some()
+        || !step.expect.headers.is_empty()
+        || step.expect.includes.is_some()
+        || !step.expect.body.is_empty()
+        || !step.expect.matchers.is_empty();
+    if has_expectations {
+        let mismatches = evaluate_expect(&step.expect, &response, ctx);
+        if let Some(first) = mismatches.first() {
+            return Some(format!("{name}: {request_line}: {first}"));
+        }
+    } else if response.status >= 500 {
+        return Some(format!(
+            "{name}: {request_line} answered {}",
+            response.status
+        ));
+    }
+    None
+}
+
+pub(crate) fn render_request(
+    ctx: &Context,
+    request: &Request,
+) -> Result<OutgoingRequest, TemplateError> {
+    let query = request
+        .query
+        .iter()
+        .map(|(key, value)| Ok((ctx.render_str(key)?, ctx.render_str(value)?)))
+        .collect::<Result<Vec<_>, TemplateError>>()?;
+    let headers = request
+        .headers
+        .iter()
+        .map(|(key, value)| Ok((ctx.render_str(key)?, ctx.render_str(value)?)))
+        .collect::<Result<Vec<_>, TemplateError>>()?;
+    let body = match (&request.body, &request.raw_body) {
+        (Some(body), _) => Some(ctx.render_value(body)?.to_string().into_bytes()),
+        (None, Some(raw)) => Some(ctx.render_str(raw)?.into_bytes()),
+        (None, None) => None,
+    };
+    Ok(OutgoingRequest {
+        method: ctx.render_str(&request.method)?.to_ascii_uppercase(),
+        path: ctx.render_str(&request.path)?,
+        query,
+        headers,
+        body,
+        anonymous: request.anonymous,
+    })
+}
+
+/// Exposes the latest response to templates as `status`, `headers`, `body`.
+fn set_response_vars(ctx: &mut Context, response: &Response) {
+    ctx.set("status", Value::from(response.status));
+    let headers: Map<String, Value> = response
+        .headers
+        .iter()
+        .map(|(name, value)| (name.clone(), Value::String(value.clone())))
+        .collect();
+    ctx.set("headers", Value::Object(headers));
+    match &response.json {
+        Some(json) => ctx.set("body", json.clone()),
+        None => ctx.set("body", Value::String(response.body_text.clone())),
+    }
+}
+
+fn capture(ctx: &mut Context, step: &Step, response: &Response) -> Vec<Mismatch> {
+    let mut misses = Vec::new();
+    for (name, source) in &step.capture {
+        match capture_value(source, response) {
+            Some(value) => ctx.set(name, value),
+            None => {
+                ctx.remove(name);
+                misses.push(Mismatch::new(
+                    format!("capture {name}"),
+                    format!("a value at {source}"),
+                    "absent",
+                ));
+            }
+        }
+    }
+    misses
+}
+
+/// `status`, `header.NAME`, `body` or `body.PATH`.
+pub(crate) fn capture_value(source: &str, response: &Response) -> Option<Value> {
+    if source == "status" {
+        return Some(Value::from(response.status));
+    }
+    if let Some(name) = source
+        .strip_prefix("header.")
+        .or_else(|| source.strip_prefix("headers."))
+    {
+        return response.header(name).map(|v| Value::String(v.to_string()));
+    }
+    let rest = source.strip_prefix("body")?;
+    let body = response.json.as_ref()?;
+    let rest = rest.strip_prefix('.').unwrap_or(rest);
+    path::lookup(body, rest)
+        .ok()
+        .flatten()
+        .filter(|value| !value.is_null())
+        .cloned()
+}
+
+pub(crate) fn evaluate_expect(
+    expect: &Expect,
+    response: &Response,
+    ctx: &Context,
+) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    if let Some(status) = &expect.status {
+        let codes = status.codes();
+        if !codes.contains(&response.status) {
+            out.push(Mismatch::new(
+                "status",
+                codes
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                response.status.to_string(),
+            ));
+        }
+    }
+    for header in &expect.headers {
+        let label = format!("header {}", header.name);
+        let value = response.header(&header.name);
+        if let Some(present) = header.present
+            && present != value.is_some()
+        {
+            out.push(Mismatch::new(
+                &label,
+                if present { "present" } else { "absent" },
+                value.map_or_else(|| "absent".to_string(), |v| format!("{v:?}")),
+            ));
+            continue;
+        }
+        if let Some(expected) = &header.equals {
+            match ctx.render_str(expected) {
+                Ok(expected) if value == Some(expected.as_str()) => {}
+                Ok(expected) => out.push(Mismatch::new(
+                    &label,
+                    format!("{expected:?}"),
+                    value.map_or_else(|| "absent".to_string(), |v| format!("{v:?}")),
+                )),
+                Err(err) => out.push(Mismatch::new(&label, "a comparable value", err.to_string())),
+            }
+        }
+        if let Some(pattern) = &header.matches {
+            match Regex::new(pattern) {
+                Ok(regex) if value.is_some_and(|v| regex.is_match(v)) => {}
+                Ok(_) => out.push(Mismatch::new(
+                    &label,
+                    format!("a value matching /{pattern}/"),
+                    value.map_or_else(|| "absent".to_string(), |v| format!("{v:?}")),
+                )),
+                Err(err) => out.push(Mismatch::new(&label, "a valid regex", err.to_string())),
+            }
+        }
+    }
+    let needs_json =
+        expect.includes.is_some() || !expect.body.is_empty() || !expect.matchers.is_empty();
+    if needs_json && response.json.is_none() {
+        let actual = match &response.json_error {
+            Some(err) => format!("invalid JSON ({err})"),
+            None => "an empty body".to_string(),
+        };
+        out.push(Mismatch::new("body", "a JSON body", actual));
+        return out;
+    }
+    let Some(body) = &response.json else {
+        return out;
+    };
+    if let Some(expected) = &expect.includes {
+        match ctx.render_value(expected) {
+            Ok(expected) => {
+                if let Err(diff) = includes::includes(body, &expected) {
+                    out.push(Mismatch::new(
+                        "body",
+                        format!("to include {}", predicate::excerpt(&expected)),
+                        diff.trim().replace('\n', "; "),
+                    ));
+                }
+            }
+            Err(err) => out.push(Mismatch::new(
+                "body",
+                "a renderable expectation",
+                err.to_string(),
+            )),
+        }
+    }
+    for body_predicate in &expect.body {
+        out.extend(predicate::evaluate(body_predicate, body, ctx, ""));
+    }
+    for matcher in &expect.matchers {
+        out.extend(matchers::evaluate(matcher, response));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn response(status: u16, headers: &[(&str, &str)], body: Value) -> Response {
+        Response {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body_text: body.to_string(),
+            json: Some(body),
+            json_error: None,
+        }
+    }
+
+    fn expect(value: Value) -> Expect {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn captures_from_status_headers_and_body() {
+        let r = response(
+            201,
+            &[("location", "http://x/Users/1")],
+            json!({"id": "1", "meta": {"version": "W/\"1\""}}),
+        );
+        assert_eq!(capture_value("status", &r), Some(json!(201)));
+        assert_eq!(
+            capture_value("header.Location", &r),
+            Some(json!("http://x/Users/1"))
+        );
+        assert_eq!(capture_value("body.id", &r), Some(json!("1")));
+        assert_eq!(
+            capture_value("body.meta.version", &r),
+            Some(json!("W/\"1\""))
+        );
+        assert_eq!(capture_value("body.missing", &r), None);
+        assert_eq!(capture_value("elsewhere", &r), None);
+    }
+
+    #[test]
+    fn expectations_compare_status_headers_and_body() {
+        let r = response(
+            201,
+            &[
+                ("location", "http://x/Users/1"),
+                ("content-type", "application/scim+json"),
+            ],
+            json!({"id": "1", "meta": {"location": "http://x/Users/1"}}),
+        );
+        let mut ctx = Context::new("r", "c");
+        set_response_vars(&mut ctx, &r);
+        let ok = expect(json!({
+            "status": [200, 201],
+            "headers": [
+                {"name": "Location", "equals": "{{ body.meta.location }}"},
+                {"name": "Content-Type", "matches": "scim\\+json"},
+                {"name": "ETag", "present": false}
+            ],
+            "includes": {"id": "1"},
+            "body": [{"path": "meta.location", "exists": true}]
+        }));
+        assert!(evaluate_expect(&ok, &r, &ctx).is_empty());
+        let bad = expect(json!({
+            "status": 200,
+            "headers": [{"name": "ETag", "present": true}, {"name": "Location", "equals": "elsewhere"}],
+            "includes": {"id": "2"}
+        }));
+        let paths: Vec<String> = evaluate_expect(&bad, &r, &ctx)
+            .into_iter()
+            .map(|m| m.path)
+            .collect();
+        assert_eq!(
+            paths,
+            vec!["status", "header ETag", "header Location", "body"]
+        );
+    }
+
+    #[test]
+    fn body_expectations_on_non_json_report_once() {
+        let r = Response {
+            status: 200,
+            headers: vec![],
+            body_text: "<html>".into(),
+            json: None,
+            json_error: Some("expected value".into()),
+        };
+        let ctx = Context::new("r", "c");
+        let e = expect(
+            json!({"body": [{"path": "a", "exists": true}], "matchers": [{"list_response": {}}]}),
+        );
+        let mismatches = evaluate_expect(&e, &r, &ctx);
+        assert_eq!(mismatches.len(), 1);
+        assert!(mismatches[0].actual.contains("invalid JSON"));
+    }
+
+    #[test]
+    fn requests_render_templates() {
+        let mut ctx = Context::new("r", "c");
+        ctx.set("id", json!("42"));
+        let request: Request = serde_json::from_value(json!({
+            "method": "patch",
+            "path": "/Users/{{ id }}",
+            "query": {"attributes": "userName"},
+            "headers": {"If-Match": "{{ id }}"},
+            "body": {"n": "{{ unique.user }}"}
+        }))
+        .unwrap();
+        let out = render_request(&ctx, &request).unwrap();
+        assert_eq!(out.method, "PATCH");
+        assert_eq!(out.path, "/Users/42");
+        assert_eq!(
+            out.headers,
+            vec![("If-Match".to_string(), "42".to_string())]
+        );
+        assert_eq!(out.body.unwrap(), br#"{"n":"scimspec-r-c-user"}"#.to_vec());
+        let missing: Request =
+            serde_json::from_value(json!({"method": "DELETE", "path": "/Users/{{ gone }}"}))
+                .unwrap();
+        assert!(matches!(
+            render_request(&ctx, &missing),
+            Err(TemplateError::Undefined(_))
+        ));
+    }
+}

@@ -1,0 +1,197 @@
+//! SCIM resource shape (RFC 7643 §3, §3.1): schemas, id, meta.
+
+use serde_json::Value;
+
+use crate::engine::Mismatch;
+use crate::engine::predicate::{describe_type, excerpt};
+use crate::scim::datetime::is_xsd_datetime;
+use crate::suite::model::ScimResourceSpec;
+
+pub fn scim_resource(body: &Value, spec: &ScimResourceSpec) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    let Some(object) = body.as_object() else {
+        out.push(Mismatch::new("body", "a JSON object", describe_type(body)));
+        return out;
+    };
+    match object.get("schemas") {
+        Some(Value::Array(items)) if !items.is_empty() && items.iter().all(Value::is_string) => {
+            if let Some(urn) = &spec.schema
+                && !items.iter().any(|item| item.as_str() == Some(urn.as_str()))
+            {
+                out.push(Mismatch::new(
+                    "body.schemas",
+                    format!("to contain {urn:?}"),
+                    excerpt(&Value::Array(items.clone())),
+                ));
+            }
+        }
+        Some(other) => out.push(Mismatch::new(
+            "body.schemas",
+            "a non-empty array of URI strings",
+            excerpt(other),
+        )),
+        None => out.push(Mismatch::new(
+            "body.schemas",
+            "a non-empty array of URI strings",
+            "absent",
+        )),
+    }
+    match object.get("id") {
+        Some(Value::String(id)) if !id.is_empty() => {}
+        Some(other) => out.push(Mismatch::new(
+            "body.id",
+            "a non-empty string",
+            excerpt(other),
+        )),
+        None => out.push(Mismatch::new("body.id", "a non-empty string", "absent")),
+    }
+    let Some(meta) = object.get("meta") else {
+        out.push(Mismatch::new("body.meta", "an object", "absent"));
+        return out;
+    };
+    let Some(meta) = meta.as_object() else {
+        out.push(Mismatch::new("body.meta", "an object", excerpt(meta)));
+        return out;
+    };
+    match (meta.get("resourceType"), &spec.resource_type) {
+        (Some(Value::String(actual)), Some(expected)) if actual != expected => {
+            out.push(Mismatch::new(
+                "body.meta.resourceType",
+                format!("{expected:?}"),
+                format!("{actual:?}"),
+            ))
+        }
+        (Some(Value::String(_)), _) => {}
+        (Some(other), _) => out.push(Mismatch::new(
+            "body.meta.resourceType",
+            "a string",
+            excerpt(other),
+        )),
+        (None, _) => out.push(Mismatch::new("body.meta.resourceType", "present", "absent")),
+    }
+    let mut stamps = Vec::new();
+    for key in ["created", "lastModified"] {
+        let path = format!("body.meta.{key}");
+        match meta.get(key) {
+            Some(Value::String(text)) if is_xsd_datetime(text) => stamps.push(text.clone()),
+            Some(other) => out.push(Mismatch::new(
+                path,
+                "an xsd:dateTime string such as 2011-08-01T21:32:44.882Z",
+                excerpt(other),
+            )),
+            None => out.push(Mismatch::new(path, "present", "absent")),
+        }
+    }
+    if let [created, modified] = stamps.as_slice()
+        && let (Some(created), Some(modified)) = (
+            crate::scim::datetime::parse(created),
+            crate::scim::datetime::parse(modified),
+        )
+        && modified < created
+    {
+        out.push(Mismatch::new(
+            "body.meta.lastModified",
+            "not earlier than meta.created",
+            modified.to_rfc3339(),
+        ));
+    }
+    match meta.get("location") {
+        Some(Value::String(location)) => {
+            if url::Url::parse(location).is_err() {
+                out.push(Mismatch::new(
+                    "body.meta.location",
+                    "an absolute URI",
+                    format!("{location:?}"),
+                ));
+            }
+        }
+        Some(other) => out.push(Mismatch::new(
+            "body.meta.location",
+            "a URI string",
+            excerpt(other),
+        )),
+        None if spec.location => out.push(Mismatch::new("body.meta.location", "present", "absent")),
+        None => {}
+    }
+    if let Some(version) = meta.get("version")
+        && !version.is_string()
+    {
+        out.push(Mismatch::new(
+            "body.meta.version",
+            "a string",
+            excerpt(version),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn user() -> Value {
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "id": "2819c223",
+            "userName": "bjensen",
+            "meta": {
+                "resourceType": "User",
+                "created": "2010-01-23T04:56:22Z",
+                "lastModified": "2011-05-13T04:42:34.5+02:00",
+                "location": "https://example.com/v2/Users/2819c223",
+                "version": "W/\"a330bc54f0671c9\""
+            }
+        })
+    }
+
+    fn paths(body: Value, spec: Value) -> Vec<String> {
+        let spec: ScimResourceSpec = serde_json::from_value(spec).unwrap();
+        scim_resource(&body, &spec)
+            .into_iter()
+            .map(|m| m.path)
+            .collect()
+    }
+
+    #[test]
+    fn accepts_a_well_formed_resource() {
+        assert!(paths(user(), json!({"resourceType": "User", "schema": "urn:ietf:params:scim:schemas:core:2.0:User"})).is_empty());
+    }
+
+    #[test]
+    fn rejects_each_broken_rule() {
+        let mut body = user();
+        body["id"] = json!("");
+        assert_eq!(paths(body, json!({})), vec!["body.id"]);
+        let mut body = user();
+        body["schemas"] = json!([]);
+        assert_eq!(paths(body, json!({})), vec!["body.schemas"]);
+        assert_eq!(
+            paths(user(), json!({"schema": "urn:other"})),
+            vec!["body.schemas"]
+        );
+        assert_eq!(
+            paths(user(), json!({"resourceType": "Group"})),
+            vec!["body.meta.resourceType"]
+        );
+        let mut body = user();
+        body["meta"]["created"] = json!("2010-01-23");
+        assert_eq!(paths(body, json!({})), vec!["body.meta.created"]);
+        let mut body = user();
+        body["meta"]["lastModified"] = json!(1264222582);
+        assert_eq!(paths(body, json!({})), vec!["body.meta.lastModified"]);
+        let mut body = user();
+        body["meta"]["lastModified"] = json!("2009-01-01T00:00:00Z");
+        assert_eq!(paths(body, json!({})), vec!["body.meta.lastModified"]);
+        let mut body = user();
+        body["meta"]["location"] = json!("Users/2819c223");
+        assert_eq!(paths(body, json!({})), vec!["body.meta.location"]);
+        let mut body = user();
+        body["meta"].as_object_mut().unwrap().remove("location");
+        assert_eq!(paths(body.clone(), json!({})), vec!["body.meta.location"]);
+        assert!(paths(body, json!({"location": false})).is_empty());
+        let mut body = user();
+        body.as_object_mut().unwrap().remove("meta");
+        assert_eq!(paths(body, json!({})), vec!["body.meta"]);
+    }
+}

@@ -1,0 +1,8 @@
+//! SCIM knowledge: URNs, the requirement catalogue, discovery, section titles
+//! and data formats.
+
+pub mod catalogue;
+pub mod datetime;
+pub mod discovery;
+pub mod sections;
+pub mod urns;

@@ -1,0 +1,520 @@
+//! Loads suite files (YAML or JSON), validates them, and reports errors with
+//! `file:line:col`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+use miette::{NamedSource, SourceSpan};
+use regex::Regex;
+
+use super::model::{Check, Expect, HeaderExpect, PathPredicate, RequirementRef, Step, Suite};
+use super::{LoadedCheck, LoadedSuite};
+use crate::engine::{path, template};
+use crate::scim::catalogue::Catalogue;
+use crate::scim::discovery::validate_condition;
+use crate::verdict::ResolvedRequirement;
+
+static BUILTIN_SUITES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/suites");
+
+/// A suite file that cannot be used, with its location.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct SuiteError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    #[source_code]
+    source_code: NamedSource<String>,
+    #[label("here")]
+    span: SourceSpan,
+}
+
+impl SuiteError {
+    fn new(file: &str, text: &str, line: usize, column: usize, message: String) -> SuiteError {
+        let offset = offset_of(text, line, column);
+        SuiteError {
+            file: file.to_string(),
+            line,
+            column,
+            message,
+            source_code: NamedSource::new(file, text.to_string()),
+            span: SourceSpan::from((offset, 1.min(text.len().saturating_sub(offset)))),
+        }
+    }
+
+    fn without_source(file: &str, message: String) -> SuiteError {
+        SuiteError::new(file, "", 1, 1, message)
+    }
+}
+
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    for (index, content) in text.split_inclusive('\n').enumerate() {
+        if index + 1 == line {
+            let within: usize = content
+                .chars()
+                .take(column.saturating_sub(1))
+                .map(char::len_utf8)
+                .sum();
+            return (offset + within).min(text.len());
+        }
+        offset += content.len();
+    }
+    text.len()
+}
+
+/// Line and column (1-based) of the first occurrence of `needle` at or after
+/// the occurrence of `anchor`, used to point semantic errors at the right place.
+fn locate(text: &str, anchor: Option<&str>, needle: &str) -> (usize, usize) {
+    let start = anchor.and_then(|a| text.find(a)).unwrap_or(0);
+    let offset = text[start..]
+        .find(needle)
+        .map(|found| start + found)
+        .or_else(|| anchor.and_then(|a| text.find(a)))
+        .unwrap_or(0);
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |tail| tail.chars().count())
+        + 1;
+    (line, column)
+}
+
+/// The suites compiled into the binary, in path order.
+pub fn load_builtin() -> Result<Vec<LoadedSuite>, SuiteError> {
+    let mut files = Vec::new();
+    collect_embedded(&BUILTIN_SUITES, &mut files);
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files
+        .into_iter()
+        .map(|(path, text)| parse_suite(&format!("suites/{path}"), &text))
+        .collect()
+}
+
+fn collect_embedded(dir: &Dir<'_>, out: &mut Vec<(String, String)>) {
+    for file in dir.files() {
+        let path = file.path().to_string_lossy().to_string();
+        if is_suite_file(file.path())
+            && let Some(text) = file.contents_utf8()
+        {
+            out.push((path, text.to_string()));
+        }
+    }
+    for sub in dir.dirs() {
+        collect_embedded(sub, out);
+    }
+}
+
+fn is_suite_file(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+/// Built-in suites (unless `include_builtin` is false) plus user suites
+/// from files or directories, with check ids unique across all of them.
+pub fn load_all(
+    user_paths: &[PathBuf],
+    include_builtin: bool,
+) -> Result<Vec<LoadedSuite>, SuiteError> {
+    let mut suites = if include_builtin {
+        load_builtin()?
+    } else {
+        Vec::new()
+    };
+    for path in user_paths {
+        let mut files = Vec::new();
+        collect_files(path, &mut files)?;
+        files.sort();
+        for file in files {
+            let shown = file.display().to_string();
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                SuiteError::without_source(&shown, format!("cannot read suite file: {e}"))
+            })?;
+            suites.push(parse_suite(&shown, &text)?);
+        }
+    }
+    check_unique_ids(&suites)?;
+    Ok(suites)
+}
+
+fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), SuiteError> {
+    let shown = path.display().to_string();
+    let metadata = std::fs::metadata(path)
+        .map_err(|e| SuiteError::without_source(&shown, format!("cannot read: {e}")))?;
+    if metadata.is_file() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(path)
+        .map_err(|e| SuiteError::without_source(&shown, format!("cannot list: {e}")))?;
+    for entry in entries {
+        let entry =
+            entry.map_err(|e| SuiteError::without_source(&shown, format!("cannot list: {e}")))?;
+        let child = entry.path();
+        if child.is_dir() {
+            collect_files(&child, out)?;
+        } else if is_suite_file(&child) {
+            out.push(child);
+        }
+    }
+    Ok(())
+}
+
+fn check_unique_ids(suites: &[LoadedSuite]) -> Result<(), SuiteError> {
+    let mut suite_ids: HashMap<&str, &str> = HashMap::new();
+    let mut check_ids: HashMap<&str, &str> = HashMap::new();
+    for suite in suites {
+        if let Some(first) = suite_ids.insert(&suite.id, &suite.origin) {
+            return Err(SuiteError::without_source(
+                &suite.origin,
+                format!("suite id {:?} is already used by {first}", suite.id),
+            ));
+        }
+        for check in &suite.checks {
+            if let Some(first) = check_ids.insert(&check.check.id, &suite.origin) {
+                return Err(SuiteError::without_source(
+                    &suite.origin,
+                    format!("check id {:?} is already used in {first}", check.check.id),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// serde-saphyr prefixes "error: line N column M: "; the location is ours to print.
+fn tidy_yaml_message(message: &str) -> String {
+    let message = message.strip_prefix("error: ").unwrap_or(message);
+    let prefix =
+        Regex::new(r"^line \d+ column \d+: ").unwrap_or_else(|e| panic!("static regex: {e}"));
+    prefix.replace(message, "").into_owned()
+}
+
+/// Parses and validates one suite file.
+pub fn parse_suite(file: &str, text: &str) -> Result<LoadedSuite, SuiteError> {
+    let suite: Suite = if file.ends_with(".json") {
+        serde_json::from_str(text)
+            .map_err(|e| SuiteError::new(file, text, e.line(), e.column(), e.to_string()))?
+    } else {
+        serde_saphyr::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .location()
+                .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+            // The rendered message repeats the snippet; keep its first line.
+            let message = e.to_string();
+            let message = tidy_yaml_message(message.lines().next().unwrap_or_default());
+            SuiteError::new(file, text, line, column, message)
+        })?
+    };
+    validate_suite(file, text, suite)
+}
+
+fn validate_suite(file: &str, text: &str, suite: Suite) -> Result<LoadedSuite, SuiteError> {
+    let fail_at = |anchor: Option<&str>, needle: &str, message: String| {
+        let (line, column) = locate(text, anchor, needle);
+        SuiteError::new(file, text, line, column, message)
+    };
+    if suite.id.trim().is_empty() {
+        return Err(fail_at(None, "id", "suite id is empty".into()));
+    }
+    for condition in &suite.requires {
+        validate_condition(condition).map_err(|m| fail_at(None, "requires", m))?;
+    }
+    if suite.checks.is_empty() {
+        return Err(fail_at(
+            None,
+            "checks",
+            format!("suite {:?} has no checks", suite.id),
+        ));
+    }
+    let id_pattern =
+        Regex::new(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$").unwrap_or_else(|e| panic!("static regex: {e}"));
+    let mut seen = HashMap::new();
+    let mut checks = Vec::new();
+    for check in suite.checks {
+        let anchor = check.id.clone();
+        let at = |needle: &str, message: String| {
+            fail_at(
+                Some(&anchor),
+                needle,
+                format!("check {:?}: {message}", anchor),
+            )
+        };
+        if !id_pattern.is_match(&check.id) {
+            return Err(at(
+                "id",
+                "ids are dotted words: letters, digits, '.', '_', '-'".into(),
+            ));
+        }
+        if seen.insert(check.id.clone(), ()).is_some() {
+            return Err(at("id", "duplicate check id".into()));
+        }
+        let requirements =
+            resolve_requirements(&check.requirements).map_err(|m| at("requirements", m))?;
+        for condition in &check.requires {
+            validate_condition(condition).map_err(|m| at("requires", m))?;
+        }
+        validate_check(&check).map_err(|(needle, m)| at(&needle, m))?;
+        checks.push(LoadedCheck {
+            check,
+            requirements,
+        });
+    }
+    Ok(LoadedSuite {
+        id: suite.id,
+        title: suite.title,
+        tags: suite.tags,
+        requires: suite.requires,
+        origin: file.to_string(),
+        checks,
+    })
+}
+
+/// Completes requirement references from the catalogue; an unknown id or a
+/// level that contradicts the catalogue is an error.
+pub fn resolve_requirements(refs: &[RequirementRef]) -> Result<Vec<ResolvedRequirement>, String> {
+    if refs.is_empty() {
+        return Err("at least one requirement is needed".into());
+    }
+    let catalogue = Catalogue::builtin();
+    refs.iter()
+        .map(|reference| {
+            let row = match &reference.id {
+                Some(id) => Some(
+                    catalogue
+                        .get(id)
+                        .ok_or_else(|| format!("unknown requirement id {id:?}"))?,
+                ),
+                None => None,
+            };
+            let rfc = reference.rfc.or(row.map(|r| r.rfc));
+            let section = reference.section.clone().or(row.map(|r| r.section.clone()));
+            let level = reference.level.or(row.map(|r| r.level));
+            let (Some(rfc), Some(section), Some(level)) = (rfc, section, level) else {
+                return Err("a requirement needs a catalogue id, or rfc, section and level".into());
+            };
+            if !matches!(rfc, 7643 | 7644) {
+                return Err(format!("rfc {rfc}: scimspec checks RFC 7643 and RFC 7644"));
+            }
+            if let Some(row) = row
+                && (row.rfc != rfc || row.section != section)
+            {
+                return Err(format!(
+                    "{} is RFC {} §{} in the catalogue, not RFC {rfc} §{section}",
+                    row.id, row.rfc, row.section
+                ));
+            }
+            Ok(ResolvedRequirement {
+                id: reference.id.clone(),
+                rfc,
+                section,
+                level,
+                text: row.map(|r| r.text.clone()),
+            })
+        })
+        .collect()
+}
+
+/// Returns (text to point at, message) for the first problem found.
+fn validate_check(check: &Check) -> Result<(), (String, String)> {
+    if check.steps.is_empty() {
+        return Err(("steps".into(), "a check needs at least one step".into()));
+    }
+    for (name, value) in &check.vars {
+        template::validate_value(value).map_err(|e| (name.clone(), format!("vars.{name}: {e}")))?;
+    }
+    for step in check.steps.iter().chain(&check.cleanup) {
+        validate_step(step)?;
+    }
+    Ok(())
+}
+
+fn validate_step(step: &Step) -> Result<(), (String, String)> {
+    let request = &step.request;
+    let here = |needle: &str, message: String| (needle.to_string(), message);
+    let method_ok = !request.method.is_empty()
+        && (request.method.contains("{{")
+            || request.method.chars().all(|c| c.is_ascii_alphabetic()));
+    if !method_ok {
+        return Err(here(
+            &request.method,
+            format!("invalid method {:?}", request.method),
+        ));
+    }
+    template::validate(&request.path).map_err(|e| here(&request.path, format!("path: {e}")))?;
+    for (key, value) in request.query.iter().chain(&request.headers) {
+        template::validate(key).map_err(|e| here(key, e.to_string()))?;
+        template::validate(value).map_err(|e| here(key, e.to_string()))?;
+    }
+    if request.body.is_some() && request.raw_body.is_some() {
+        return Err(here(
+            "raw_body",
+            "a request has body or raw_body, not both".into(),
+        ));
+    }
+    if let Some(body) = &request.body {
+        template::validate_value(body).map_err(|e| here("body", format!("body: {e}")))?;
+    }
+    if let Some(raw) = &request.raw_body {
+        template::validate(raw).map_err(|e| here("raw_body", format!("raw_body: {e}")))?;
+    }
+    for (name, source) in &step.capture {
+        let valid = source == "status"
+            || source.starts_with("header.")
+            || source.starts_with("headers.")
+            || source == "body"
+            || source
+                .strip_prefix("body.")
+                .is_some_and(|rest| path::parse(rest).is_ok());
+        if !valid {
+            return Err(here(
+                source,
+                format!("capture {name}: use status, header.NAME or body.PATH, not {source:?}"),
+            ));
+        }
+    }
+    validate_expect(&step.expect).map_err(|m| here("expect", m))
+}
+
+fn validate_expect(expect: &Expect) -> Result<(), String> {
+    for HeaderExpect {
+        name,
+        equals,
+        matches,
+        ..
+    } in &expect.headers
+    {
+        if let Some(equals) = equals {
+            template::validate(equals).map_err(|e| format!("header {name}: {e}"))?;
+        }
+        if let Some(pattern) = matches {
+            Regex::new(pattern).map_err(|e| format!("header {name}: invalid regex: {e}"))?;
+        }
+    }
+    if let Some(includes) = &expect.includes {
+        template::validate_value(includes).map_err(|e| format!("includes: {e}"))?;
+    }
+    expect.body.iter().try_for_each(validate_predicate)
+}
+
+fn validate_predicate(predicate: &PathPredicate) -> Result<(), String> {
+    path::parse(&predicate.path).map_err(|e| e.to_string())?;
+    if let Some(pattern) = &predicate.matches {
+        Regex::new(pattern).map_err(|e| format!("{}: invalid regex: {e}", predicate.path))?;
+    }
+    for value in [
+        &predicate.equals,
+        &predicate.not_equals,
+        &predicate.contains,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        template::validate_value(value).map_err(|e| format!("{}: {e}", predicate.path))?;
+    }
+    if let Some(inner) = &predicate.every {
+        inner.iter().try_for_each(validate_predicate)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+id: demo
+title: Demo
+checks:
+  - id: demo.one
+    title: One
+    requirements: [{id: P-3.3-02}]
+    steps:
+      - request: {method: GET, path: /Users}
+        expect: {status: 200}
+"#;
+
+    #[test]
+    fn builtin_suites_load() {
+        let suites = load_builtin().expect("shipped suites are valid");
+        assert!(!suites.is_empty());
+        check_unique_ids(&suites).expect("unique ids");
+    }
+
+    #[test]
+    fn requirements_are_completed_from_the_catalogue() {
+        let suite = parse_suite("demo.yaml", GOOD).unwrap();
+        let requirement = &suite.checks[0].requirements[0];
+        assert_eq!(requirement.rfc, 7644);
+        assert_eq!(requirement.section, "3.3");
+        assert!(requirement.text.is_some());
+    }
+
+    #[test]
+    fn syntax_errors_carry_file_line_and_column() {
+        let broken = GOOD.replace("    title: One\n", "    title: One\n    bogus: 1\n");
+        let err = parse_suite("demo.yaml", &broken).unwrap_err();
+        assert_eq!(err.file, "demo.yaml");
+        assert_eq!(err.line, 7, "{err}");
+        assert!(err.to_string().starts_with("demo.yaml:7:"), "{err}");
+        assert!(err.message.contains("bogus"), "{err}");
+
+        let err = parse_suite("demo.json", "{\n  \"id\": 5\n}").unwrap_err();
+        assert_eq!((err.line, err.file.as_str()), (2, "demo.json"), "{err}");
+    }
+
+    #[test]
+    fn semantic_errors_point_at_the_check() {
+        let unknown = GOOD.replace("P-3.3-02", "P-9.9-99");
+        let err = parse_suite("demo.yaml", &unknown).unwrap_err();
+        assert!(err.message.contains("unknown requirement id"), "{err}");
+        assert_eq!(err.line, 7, "{err}");
+
+        let bad_template = GOOD.replace("path: /Users}", "path: \"/Users/{{ id | shout }}\"}");
+        let err = parse_suite("demo.yaml", &bad_template).unwrap_err();
+        assert!(err.message.contains("unknown filter"), "{err}");
+        assert_eq!(err.line, 9, "{err}");
+
+        let contradiction = GOOD.replace("{id: P-3.3-02}", "{id: P-3.3-02, section: \"3.4\"}");
+        assert!(parse_suite("demo.yaml", &contradiction).is_err());
+
+        let no_requirements = GOOD.replace("[{id: P-3.3-02}]", "[]");
+        assert!(parse_suite("demo.yaml", &no_requirements).is_err());
+
+        let bad_capture = GOOD.replace(
+            "expect: {status: 200}",
+            "capture: {x: somewhere}\n        expect: {status: 200}",
+        );
+        assert!(parse_suite("demo.yaml", &bad_capture).is_err());
+    }
+
+    #[test]
+    fn user_suites_load_from_directories_and_duplicates_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yaml"), GOOD).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
+        let suites = load_all(&[dir.path().to_path_buf()], false).unwrap();
+        assert_eq!(suites.len(), 1);
+        std::fs::write(
+            dir.path().join("b.yaml"),
+            GOOD.replace("id: demo\n", "id: demo2\n"),
+        )
+        .unwrap();
+        let err = load_all(&[dir.path().to_path_buf()], false).unwrap_err();
+        assert!(err.message.contains("already used"), "{err}");
+        assert!(load_all(&[dir.path().join("missing.yaml")], false).is_err());
+    }
+
+    #[test]
+    fn locate_finds_lines() {
+        assert_eq!(locate("a\nbb\nccc", None, "cc"), (3, 1));
+        assert_eq!(locate("id: x\nid: y\n  z", Some("id: y"), "z"), (3, 3));
+        assert_eq!(offset_of("ab\ncd", 2, 2), 4);
+    }
+}

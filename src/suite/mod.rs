@@ -1,0 +1,43 @@
+//! Suites: the declarative model, the loader (built-in and user files) and
+//! the JSON Schema of the format.
+
+pub mod loader;
+pub mod model;
+pub mod schema;
+
+use model::{Check, Condition, Severity};
+
+use crate::verdict::ResolvedRequirement;
+
+pub use loader::{SuiteError, load_all, load_builtin};
+
+/// A suite as loaded and validated, ready to run.
+#[derive(Debug, Clone)]
+pub struct LoadedSuite {
+    pub id: String,
+    pub title: String,
+    pub tags: Vec<String>,
+    pub requires: Vec<Condition>,
+    /// Where the suite came from: `builtin:PATH` or a file path.
+    pub origin: String,
+    pub checks: Vec<LoadedCheck>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoadedCheck {
+    pub check: Check,
+    /// The check's requirement references, completed from the catalogue.
+    pub requirements: Vec<ResolvedRequirement>,
+}
+
+impl LoadedCheck {
+    /// The strongest level among the check's requirements decides what a
+    /// broken expectation means.
+    pub fn severity(&self) -> Severity {
+        self.requirements
+            .iter()
+            .map(|r| r.level.severity())
+            .max()
+            .unwrap_or(Severity::Must)
+    }
+}

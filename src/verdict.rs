@@ -1,0 +1,103 @@
+//! Verdicts and per-check results: what the runner emits and reporters read.
+
+use serde::Serialize;
+
+use crate::engine::Mismatch;
+use crate::http::client::Exchange;
+use crate::suite::model::Level;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The requirement holds.
+    Pass,
+    /// A MUST-level requirement is broken.
+    Fail,
+    /// A SHOULD-level requirement is broken.
+    Warn,
+    /// Not applicable to this target (with the reason).
+    Skip,
+    /// Could not test: network failure, failed setup, broken discovery.
+    Error,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Warn => "warn",
+            Verdict::Skip => "skip",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+/// A requirement reference with every field resolved from the catalogue.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ResolvedRequirement {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub rfc: u16,
+    pub section: String,
+    pub level: Level,
+    /// The requirement's paraphrase from the catalogue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl ResolvedRequirement {
+    /// `RFC 7644 §3.3 MUST (P-3.3-02)`
+    pub fn label(&self) -> String {
+        let mut label = format!("RFC {} §{} {}", self.rfc, self.section, self.level.as_str());
+        if let Some(id) = &self.id {
+            label.push_str(&format!(" ({id})"));
+        }
+        label
+    }
+}
+
+/// Why a step failed: the request, what came back and what was expected.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepFailure {
+    pub step: String,
+    /// `POST http://host/v2/Users`
+    pub request: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The start of the response body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_excerpt: Option<String>,
+    pub mismatches: Vec<Mismatch>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub title: String,
+    pub suite: String,
+    pub tags: Vec<String>,
+    pub verdict: Verdict,
+    pub requirements: Vec<ResolvedRequirement>,
+    /// One line: why the verdict (skip reason, error cause, first mismatch).
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<StepFailure>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// Problems during cleanup (they do not change the verdict).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cleanup_notes: Vec<String>,
+    pub duration_ms: u64,
+    pub exchanges: Vec<Exchange>,
+    /// (suite position, check position): the deterministic report order.
+    #[serde(skip)]
+    pub order: (usize, usize),
+}
+
+impl CheckResult {
+    /// The requirement the check is grouped under in reports.
+    pub fn primary_requirement(&self) -> Option<&ResolvedRequirement> {
+        self.requirements.first()
+    }
+}

@@ -167,12 +167,11 @@ async fn run_step(
         Err(err) => return StepOutcome::CouldNotTest(format!("{request_line}: {err}")),
     };
     set_response_vars(ctx, &response);
-    // Capture before judging: cleanup needs the id even when the status is wrong.
-    let capture_misses = capture(ctx, step, &response);
-    let mut mismatches = evaluate_expect(&step.expect, &response, ctx);
-    if mismatches.is_empty() {
-        mismatches = capture_misses;
-    }
+    // Capture before judging: cleanup needs the id even when the status is
+    // wrong. A missing value is not itself a finding; a later step that needs
+    // it cannot be rendered and reports that.
+    capture(ctx, step, &response);
+    let mismatches = evaluate_expect(&step.expect, &response, ctx);
     if mismatches.is_empty() {
         return StepOutcome::Passed;
     }
@@ -211,7 +210,7 @@ async fn run_cleanup_step(
         Err(err) => return Some(format!("{name}: {request_line}: {err}")),
     };
     set_response_vars(ctx, &response);
-    let _ = capture(ctx, step, &response);
+    capture(ctx, step, &response);
     let has_expectations = step.expect.status.is_some()
         || !step.expect.headers.is_empty()
         || step.expect.includes.is_some()
@@ -275,22 +274,13 @@ fn set_response_vars(ctx: &mut Context, response: &Response) {
     }
 }
 
-fn capture(ctx: &mut Context, step: &Step, response: &Response) -> Vec<Mismatch> {
-    let mut misses = Vec::new();
+fn capture(ctx: &mut Context, step: &Step, response: &Response) {
     for (name, source) in &step.capture {
         match capture_value(source, response) {
             Some(value) => ctx.set(name, value),
-            None => {
-                ctx.remove(name);
-                misses.push(Mismatch::new(
-                    format!("capture {name}"),
-                    format!("a value at {source}"),
-                    "absent",
-                ));
-            }
+            None => ctx.remove(name),
         }
     }
-    misses
 }
 
 /// `status`, `header.NAME`, `body` or `body.PATH`.

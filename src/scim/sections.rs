@@ -70,6 +70,7 @@ const RFC7644: &[(&str, &str)] = &[
         "Preparation and Comparison of Internationalized Strings",
     ),
     ("7", "Security Considerations"),
+    ("8.1", "Media Type Registration"),
 ];
 
 /// The title of a section, e.g. (7644, "3.3") -> "Creating Resources".

@@ -65,7 +65,7 @@ pub fn render(record: &RunRecord) -> serde_json::Value {
             "problems": record.discovery_problems,
             "exchanges": to_value(&record.discovery_exchanges),
         },
-        "results": record.results().iter().map(|r| to_value(r)).collect::<Vec<_>>(),
+        "results": record.results().iter().map(to_value).collect::<Vec<_>>(),
     })
 }
 

@@ -168,12 +168,7 @@ pub fn render(record: &RunRecord, verbosity: Verbosity) -> String {
         let title = sections::title(*rfc, section).unwrap_or("");
         out.push_str(&format!(
             "\n{}\n",
-            paint(
-                bold,
-                &format!("RFC {rfc} §{section} {title}")
-                    .trim_end()
-                    .to_string()
-            )
+            paint(bold, format!("RFC {rfc} §{section} {title}").trim_end())
         ));
         for result in visible {
             let label = format!("{:<5}", result.verdict.as_str().to_uppercase());

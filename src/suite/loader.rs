@@ -26,7 +26,7 @@ pub struct SuiteError {
     pub column: usize,
     pub message: String,
     #[source_code]
-    source_code: NamedSource<String>,
+    source_code: std::sync::Arc<NamedSource<String>>,
     #[label("here")]
     span: SourceSpan,
 }
@@ -39,7 +39,7 @@ impl SuiteError {
             line,
             column,
             message,
-            source_code: NamedSource::new(file, text.to_string()),
+            source_code: std::sync::Arc::new(NamedSource::new(file, text.to_string())),
             span: SourceSpan::from((offset, 1.min(text.len().saturating_sub(offset)))),
         }
     }

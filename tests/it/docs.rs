@@ -1,0 +1,24 @@
+//! Generated documentation stays in step with the code.
+
+use crate::support::scimspec;
+
+#[test]
+fn the_committed_suite_schema_matches_the_code() {
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/suite.schema.json"
+    ))
+    .expect("docs/suite.schema.json exists");
+    let generated = scimspec::suite::schema::suite_schema_json();
+    assert!(
+        committed == generated,
+        "docs/suite.schema.json is stale: run `cargo run -- schema > docs/suite.schema.json`"
+    );
+}
+
+#[test]
+fn the_schema_command_prints_the_schema() {
+    let output = scimspec().arg("schema").output().unwrap();
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(schema["title"], "Suite");
+}

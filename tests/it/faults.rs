@@ -1,0 +1,117 @@
+//! Checks fail when they should: a server that breaks one rule makes the
+//! matching checks fail, with a message that says what broke.
+
+use crate::support::fault_server::{self, Fault};
+use crate::support::{describe_problems, ids_with, read_report, result, scimspec};
+
+fn run_against(faults: &[Fault]) -> serde_json::Value {
+    let server = fault_server::start(faults);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    scimspec()
+        .args(["run", "--target", &server.base_url, "--jobs", "2"])
+        .arg("--report-json")
+        .arg(&path)
+        .env("SCIM_TOKEN", fault_server::TOKEN)
+        .output()
+        .unwrap();
+    read_report(&path)
+}
+
+#[test]
+fn the_fault_server_without_faults_passes_the_checks_it_supports() {
+    let report = run_against(&[]);
+    assert!(
+        ids_with(&report, "fail").is_empty(),
+        "{}",
+        describe_problems(&report)
+    );
+    assert!(
+        ids_with(&report, "error").is_empty(),
+        "{}",
+        describe_problems(&report)
+    );
+    assert_eq!(result(&report, "users.get.by-id")["verdict"], "pass");
+    assert_eq!(report["summary"]["failed"], 0);
+}
+
+#[test]
+fn create_answering_200_fails_the_status_check() {
+    let report = run_against(&[Fault::CreateReturns200]);
+    let check = result(&report, "users.create.status");
+    assert_eq!(check["verdict"], "fail");
+    let message = check["message"].as_str().unwrap();
+    assert!(
+        message.contains("status: expected 201, got 200"),
+        "{message}"
+    );
+    assert_eq!(check["requirements"][0]["section"], "3.3");
+    assert_eq!(check["failure"]["status"], 200);
+    assert!(
+        check["failure"]["request"]
+            .as_str()
+            .unwrap()
+            .starts_with("POST ")
+    );
+    // Other checks only needed a successful create: they still pass.
+    assert_eq!(result(&report, "users.get.by-id")["verdict"], "pass");
+}
+
+#[test]
+fn a_missing_location_header_fails_the_location_check() {
+    let report = run_against(&[Fault::NoLocationHeader]);
+    let check = result(&report, "users.create.location");
+    assert_eq!(check["verdict"], "fail");
+    let message = check["message"].as_str().unwrap();
+    assert!(
+        message.contains("header Location: expected present, got absent"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_integer_error_status_fails_error_shape_checks() {
+    let report = run_against(&[Fault::IntegerErrorStatus]);
+    let check = result(&report, "users.delete.gone");
+    assert_eq!(check["verdict"], "fail");
+    let message = check["message"].as_str().unwrap();
+    assert!(message.contains("body.status"), "{message}");
+    assert!(message.contains("integer 404"), "{message}");
+    // The same fault on a SHOULD-level check is a warning, not a failure.
+    assert_eq!(result(&report, "users.get.unknown-id")["verdict"], "warn");
+    assert_eq!(result(&report, "users.create.duplicate")["verdict"], "fail");
+}
+
+#[test]
+fn an_ignored_filter_fails_the_filter_checks() {
+    let report = run_against(&[Fault::FilterIgnored]);
+    for id in [
+        "users.filter.eq",
+        "users.filter.no-match",
+        "users.pagination.first-page",
+    ] {
+        let check = result(&report, id);
+        assert_eq!(check["verdict"], "fail", "{id}: {check}");
+        assert!(
+            check["message"].as_str().unwrap().contains("totalResults"),
+            "{id}: {check}"
+        );
+    }
+}
+
+#[test]
+fn missing_uniqueness_fails_and_the_wrong_duplicate_is_cleaned_up() {
+    let report = run_against(&[Fault::NoUniqueness]);
+    let check = result(&report, "users.create.duplicate");
+    assert_eq!(check["verdict"], "fail");
+    let deletes = check["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["method"] == "DELETE" && e["status"] == 204)
+        .count();
+    assert_eq!(
+        deletes, 2,
+        "both the user and the wrongly created duplicate are deleted"
+    );
+}

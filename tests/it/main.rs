@@ -1,0 +1,7 @@
+//! The one integration-test binary (link time matters on small machines).
+
+mod cli;
+mod docs;
+mod faults;
+mod interop;
+mod support;

@@ -1,0 +1,87 @@
+//! Shared test helpers: the scimspec binary, report parsing, local servers.
+
+pub mod fault_server;
+pub mod scim2_server;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+pub fn scimspec() -> Command {
+    let mut command = Command::cargo_bin("scimspec").expect("scimspec binary");
+    command.env_remove("SCIM_TOKEN").env("NO_COLOR", "1");
+    command
+}
+
+pub fn read_report(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).expect("report written");
+    serde_json::from_str(&text).expect("report is JSON")
+}
+
+/// The result object of one check in a JSON report.
+pub fn result<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["results"]
+        .as_array()
+        .expect("results array")
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no result for {id}"))
+}
+
+/// ids of the checks with this verdict.
+pub fn ids_with(report: &Value, verdict: &str) -> Vec<String> {
+    report["results"]
+        .as_array()
+        .expect("results array")
+        .iter()
+        .filter(|r| r["verdict"] == verdict)
+        .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// One-line summaries of the non-passing results, for assertion messages.
+pub fn describe_problems(report: &Value) -> String {
+    report["results"]
+        .as_array()
+        .expect("results array")
+        .iter()
+        .filter(|r| r["verdict"] == "fail" || r["verdict"] == "error")
+        .map(|r| format!("{} [{}]: {}", r["id"], r["verdict"], r["message"]))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The status of a plain GET (HTTP/1.0 over loopback), None if it fails.
+pub fn http_status(url: &str) -> Option<u16> {
+    http_get(url, None).map(|(status, _)| status)
+}
+
+/// A minimal blocking GET for test set-up and assertions (HTTP/1.0, no TLS).
+pub fn http_get(url: &str, token: Option<&str>) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://")?;
+    let (authority, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_string()), |(a, p)| (a, format!("/{p}")));
+    let mut stream = std::net::TcpStream::connect(authority).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: {authority}\r\n{auth}Accept: application/scim+json\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Some((status, body))
+}

@@ -373,6 +373,10 @@ pub(crate) fn evaluate_expect(
     let Some(body) = &response.json else {
         return out;
     };
+    // Shape before values: a broken ListResponse explains a wrong element better.
+    for matcher in &expect.matchers {
+        out.extend(matchers::evaluate(matcher, response));
+    }
     if let Some(expected) = &expect.includes {
         match ctx.render_value(expected) {
             Ok(expected) => {
@@ -393,9 +397,6 @@ pub(crate) fn evaluate_expect(
     }
     for body_predicate in &expect.body {
         out.extend(predicate::evaluate(body_predicate, body, ctx, ""));
-    }
-    for matcher in &expect.matchers {
-        out.extend(matchers::evaluate(matcher, response));
     }
     out
 }

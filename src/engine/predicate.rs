@@ -448,7 +448,7 @@ mod tests {
     }
 
     #[test]
-    fn invalid_paths_and_regexes_are_reported_not_panicked() {
+    fn invalid_paths_and_regexes_become_mismatches() {
         let body = json!({"a": "b"});
         assert_eq!(
             check(json!({"path": "a..b", "exists": true}), body.clone()).len(),

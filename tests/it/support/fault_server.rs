@@ -257,6 +257,11 @@ async fn list_users(
         .lock()
         .map(|s| s.users.values().cloned().collect())
         .unwrap_or_default();
+    if let Some(filter) = query.get("filter")
+        && matches_filter(&json!({"userName": ""}), filter).is_none()
+    {
+        return error(&state, StatusCode::BAD_REQUEST, Some("invalidFilter"));
+    }
     let mut matched = Vec::new();
     for user in users {
         match query.get("filter") {

@@ -145,7 +145,7 @@ fn usage_error(message: impl std::fmt::Display) -> u8 {
 
 /// Prints a suite-file error with its source excerpt and returns exit code 2.
 fn suite_error(err: crate::suite::SuiteError) -> u8 {
-    eprintln!("scimspec: error: {err}");
+    // The report's first line is `file:line:col: message`; a snippet follows.
     eprintln!("{:?}", miette::Report::new(err));
     exit::USAGE
 }

@@ -115,3 +115,24 @@ fn missing_uniqueness_fails_and_the_wrong_duplicate_is_cleaned_up() {
         "both the user and the wrongly created duplicate are deleted"
     );
 }
+
+#[test]
+fn sorting_is_skipped_when_unadvertised_and_fails_when_advertised_but_ignored() {
+    let report = run_against(&[]);
+    let check = result(&report, "users.sort.ascending");
+    assert_eq!(check["verdict"], "skip");
+    assert_eq!(check["message"], "sort.supported is false");
+
+    let report = run_against(&[Fault::SortIgnored]);
+    for id in ["users.sort.ascending", "users.sort.descending"] {
+        let check = result(&report, id);
+        assert_eq!(check["verdict"], "fail", "{id}: {check}");
+        assert!(
+            check["message"]
+                .as_str()
+                .unwrap()
+                .contains("Resources[0].id"),
+            "{id}: {check}"
+        );
+    }
+}

@@ -27,6 +27,8 @@ pub enum Fault {
     FilterIgnored,
     /// userName uniqueness is not enforced.
     NoUniqueness,
+    /// sort.supported is advertised, but sortBy is ignored.
+    SortIgnored,
 }
 
 #[derive(Default)]
@@ -162,7 +164,8 @@ fn list(resources: Vec<Value>, total: usize, start: usize) -> Value {
     })
 }
 
-async fn service_provider_config() -> Response {
+async fn service_provider_config(State(state): State<AppState>) -> Response {
+    let sort = state.faults.contains(&Fault::SortIgnored);
     scim(
         StatusCode::OK,
         json!({
@@ -171,7 +174,7 @@ async fn service_provider_config() -> Response {
             "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
             "filter": {"supported": true, "maxResults": 100},
             "changePassword": {"supported": false},
-            "sort": {"supported": false},
+            "sort": {"supported": sort},
             "etag": {"supported": false},
             "authenticationSchemes": [{"type": "oauthbearertoken", "name": "Bearer", "description": "Bearer token"}]
         }),

@@ -457,6 +457,16 @@ checks:
     }
 
     #[test]
+    fn json_suites_use_the_same_model() {
+        let json = r#"{"id": "j", "title": "J", "checks": [{"id": "j.one", "title": "One",
+            "requirements": [{"id": "P-3.3-02"}],
+            "steps": [{"request": {"method": "GET", "path": "/Users"}, "expect": {"status": [200]}}]}]}"#;
+        let suite = parse_suite("j.json", json).unwrap();
+        assert_eq!(suite.checks[0].check.id, "j.one");
+        assert_eq!(suite.checks[0].requirements[0].section, "3.3");
+    }
+
+    #[test]
     fn syntax_errors_carry_file_line_and_column() {
         let broken = GOOD.replace("    title: One\n", "    title: One\n    bogus: 1\n");
         let err = parse_suite("demo.yaml", &broken).unwrap_err();

@@ -10,5 +10,6 @@ pub mod http;
 pub mod report;
 pub mod runner;
 pub mod scim;
+pub mod server;
 pub mod suite;
 pub mod verdict;

@@ -2,6 +2,7 @@
 
 mod inspect;
 mod run;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +49,8 @@ pub enum Command {
     List(ListArgs),
     /// Explain a check: what it does, the requirement, how to fix a failure.
     Explain(ExplainArgs),
+    /// Start the built-in reference SCIM server (in memory, for tests and demos).
+    Serve(ServeArgs),
     /// Print the JSON Schema of the suite file format.
     Schema,
 }
@@ -78,9 +81,11 @@ pub struct SuiteArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Base URL of the SCIM service provider, e.g. https://example.com/scim/v2
+    /// Base URL of the SCIM service provider, e.g. https://example.com/scim/v2.
+    /// Without it, the built-in reference server is started on 127.0.0.1 and
+    /// tested.
     #[arg(long, value_name = "URL")]
-    pub target: String,
+    pub target: Option<String>,
     /// Read the bearer token from this file. Without it, the SCIM_TOKEN
     /// environment variable is used. Tokens are never taken on the command line.
     #[arg(long, value_name = "FILE")]
@@ -108,6 +113,32 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0: any free port, printed at start).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Bearer token clients must send (this is the test server's own secret;
+    /// without it a random one is generated and printed).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Switch on a fault (repeatable); see --list-faults.
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+    /// Create this many users at start (seed-000001, ...).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub seed_users: usize,
+    /// List the fault switches with the RFC section each breaks, and exit.
+    #[arg(long)]
+    pub list_faults: bool,
+    /// Log one line per request.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ListArgs {
     #[command(flatten)]
     pub suites: SuiteArgs,
@@ -129,6 +160,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::execute(args),
         Command::List(args) => inspect::list(&args),
         Command::Explain(args) => inspect::explain(&args),
+        Command::Serve(args) => serve::execute(args),
         Command::Schema => {
             print!("{}", crate::suite::schema::suite_schema_json());
             exit::OK

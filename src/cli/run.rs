@@ -10,6 +10,7 @@ use crate::report::json::JsonReporter;
 use crate::report::terminal::{TerminalReporter, Verbosity};
 use crate::runner::selection::Selection;
 use crate::runner::{RunConfig, RunOutcome, new_run_id, run};
+use crate::server::{ServerConfig, generate_token, start};
 use crate::suite::load_all;
 
 pub fn execute(args: RunArgs) -> u8 {
@@ -27,19 +28,42 @@ pub fn execute(args: RunArgs) -> u8 {
         Err(err) => return usage_error(err),
     };
     let suites = selection.apply(suites);
-    let credentials = match Credentials::from_sources(
-        args.token_file.as_deref(),
-        std::env::var("SCIM_TOKEN").ok(),
-    ) {
-        Ok(credentials) => credentials,
-        Err(err) => return usage_error(err),
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => return usage_error(format!("cannot start the async runtime: {err}")),
     };
-    let options = ClientOptions {
+    // Without --target, the built-in reference server is the target.
+    let (target, credentials, embedded) = match &args.target {
+        Some(target) => {
+            match Credentials::from_sources(
+                args.token_file.as_deref(),
+                std::env::var("SCIM_TOKEN").ok(),
+            ) {
+                Ok(credentials) => (target.clone(), credentials, None),
+                Err(err) => return usage_error(err),
+            }
+        }
+        None => {
+            let token = generate_token();
+            match runtime.block_on(start(ServerConfig::local(token.clone()))) {
+                Ok(server) => (
+                    server.base_url.clone(),
+                    Credentials::Bearer(token),
+                    Some(server),
+                ),
+                Err(err) => return usage_error(err),
+            }
+        }
+    };
+    let client_options = ClientOptions {
         timeout: Duration::from_secs(args.timeout),
         ..ClientOptions::default()
     };
     let auth = credentials.describe();
-    let client = match HttpClient::new(&args.target, credentials, options) {
+    let client = match HttpClient::new(&target, credentials, client_options) {
         Ok(client) => client,
         Err(err) => return usage_error(err),
     };
@@ -58,28 +82,34 @@ pub fn execute(args: RunArgs) -> u8 {
         }
     }
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => return usage_error(format!("cannot start the async runtime: {err}")),
-    };
+    let mut options = vec![
+        ("authentication".to_string(), auth.to_string()),
+        ("jobs".to_string(), args.jobs.to_string()),
+    ];
+    if embedded.is_some() {
+        options.insert(
+            0,
+            (
+                "target".to_string(),
+                "built-in reference server (scimspec serve)".to_string(),
+            ),
+        );
+    }
     let config = RunConfig {
         client,
         suites,
         jobs: usize::from(args.jobs),
         run_id: new_run_id(),
-        options: vec![
-            ("authentication".to_string(), auth.to_string()),
-            ("jobs".to_string(), args.jobs.to_string()),
-        ],
+        options,
     };
     let outcome = runtime.block_on(run(config, |event| {
         for reporter in reporters.iter_mut() {
             reporter.on_event(event);
         }
     }));
+    if let Some(server) = embedded {
+        runtime.block_on(server.stop());
+    }
     let mut report_failed = false;
     for reporter in reporters.iter_mut() {
         if let Err(err) = reporter.finish() {

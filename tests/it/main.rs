@@ -4,4 +4,5 @@ mod cli;
 mod docs;
 mod faults;
 mod interop;
+mod reference_server;
 mod support;

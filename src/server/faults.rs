@@ -1,0 +1,131 @@
+//! Fault switches: named, deliberate deviations from RFC 7643/7644 that
+//! reproduce bugs seen in real SCIM implementations. Each one exists to prove
+//! that some check catches it.
+
+use std::collections::BTreeSet;
+
+macro_rules! faults {
+    ($( $variant:ident => ($name:literal, $rfc:literal, $section:literal, $description:literal), )+) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Fault { $( $variant, )+ }
+
+        impl Fault {
+            pub const ALL: &'static [Fault] = &[ $( Fault::$variant, )+ ];
+
+            /// The name used with `--fault`.
+            pub fn name(self) -> &'static str {
+                match self { $( Fault::$variant => $name, )+ }
+            }
+
+            /// The RFC the fault breaks.
+            pub fn rfc(self) -> u16 {
+                match self { $( Fault::$variant => $rfc, )+ }
+            }
+
+            /// The section of that RFC.
+            pub fn section(self) -> &'static str {
+                match self { $( Fault::$variant => $section, )+ }
+            }
+
+            pub fn description(self) -> &'static str {
+                match self { $( Fault::$variant => $description, )+ }
+            }
+        }
+    };
+}
+
+faults! {
+    CreateReturns200 => ("create-returns-200", 7644, "3.3", "POST answers 200 instead of 201 Created"),
+    NoLocationHeader => ("no-location-header", 7644, "3.3", "create answers without a Location header"),
+    ErrorStatusNumber => ("error-status-number", 7644, "3.12", "error bodies carry status as a JSON number"),
+    NoScimType => ("no-scim-type", 7644, "3.3", "error bodies leave out scimType (409 needs \"uniqueness\")"),
+    ErrorWithoutSchema => ("error-without-schema", 7644, "3.12", "error bodies leave out the Error URN"),
+    FilterCaseSensitive => ("filter-case-sensitive", 7644, "3.4.2.2", "filters compare every string case-sensitively, ignoring caseExact"),
+    FilterIgnored => ("filter-ignored", 7644, "3.4.2.2", "the filter parameter is ignored"),
+    InvalidFilterAccepted => ("invalid-filter-accepted", 7644, "3.4.2.2", "malformed filters answer 200 with an empty list"),
+    AttributeNamesCaseSensitive => ("attribute-names-case-sensitive", 7644, "3.4.2.2", "attribute names in filters are matched case-sensitively"),
+    NoMatch404 => ("no-match-404", 7644, "3.4.2", "a query that matches nothing answers 404"),
+    ResourcesLowercase => ("resources-lowercase", 7644, "3.4.2", "ListResponse spells Resources as \"resources\""),
+    StartIndexZeroBased => ("start-index-zero-based", 7644, "3.4.2.4", "startIndex is treated as 0-based"),
+    ItemsPerPageIsCount => ("items-per-page-is-count", 7644, "3.4.2.4", "itemsPerPage echoes the requested count, not the page length"),
+    CountIgnored => ("count-ignored", 7644, "3.4.2.4", "count is ignored: every match is returned"),
+    TotalResultsIsPageSize => ("total-results-is-page-size", 7644, "3.4.2.4", "totalResults counts the page, not all matches"),
+    SortIgnored => ("sort-ignored", 7644, "3.4.2.3", "sortBy is advertised but ignored"),
+    AttributesIgnored => ("attributes-ignored", 7644, "3.4.2.5", "the attributes parameter is ignored"),
+    ExcludedAttributesIgnored => ("excluded-attributes-ignored", 7644, "3.4.2.5", "the excludedAttributes parameter is ignored"),
+    PasswordReturned => ("password-returned", 7643, "4.1.1", "password (returned: never) appears in responses"),
+    UniquenessNotEnforced => ("uniqueness-not-enforced", 7644, "3.3", "a duplicate userName is created instead of answering 409"),
+    UserNameUniquenessCaseSensitive => ("username-uniqueness-case-sensitive", 7643, "4.1.1", "userName uniqueness compares case-sensitively"),
+    PutMerges => ("put-merges", 7644, "3.5.1", "PUT merges multi-valued attributes instead of replacing them"),
+    PatchRemoveFilterNoop => ("patch-remove-filter-noop", 7644, "3.5.2.2", "PATCH remove with a value filter answers success and changes nothing"),
+    PatchRemoveFilterRemovesAll => ("patch-remove-filter-removes-all", 7644, "3.5.2.2", "PATCH remove with a value filter removes every value"),
+    PatchPathlessRejected => ("patch-pathless-rejected", 7644, "3.5.2.3", "PATCH replace without a path is rejected"),
+    PatchNotAtomic => ("patch-not-atomic", 7644, "3.5.2", "a PATCH whose later operation fails keeps the earlier operations"),
+    DeleteLeavesReadable => ("delete-leaves-readable", 7644, "3.6", "a deleted resource can still be read"),
+    DeleteReturns200 => ("delete-returns-200", 7644, "3.6", "DELETE answers 200 instead of 204"),
+    IfMatchIgnored => ("if-match-ignored", 7644, "3.14", "a stale If-Match is ignored instead of answering 412"),
+    VersionNeverChanges => ("version-never-changes", 7644, "3.14", "meta.version and ETag stay the same after a modification"),
+    JsonContentType => ("json-content-type", 7644, "8.1", "responses are typed application/json"),
+    MetaMissing => ("meta-missing", 7643, "3.1", "resources are returned without meta"),
+    StringBooleans => ("string-booleans", 7643, "2.3.2", "boolean attributes are returned as strings (\"true\")"),
+    EpochDates => ("epoch-dates", 7643, "2.3.5", "meta.created and meta.lastModified are epoch numbers"),
+    ReadOnlyRejected => ("read-only-rejected", 7644, "3.3", "read-only attributes on input are rejected instead of ignored"),
+    DiscoveryBareArray => ("discovery-bare-array", 7644, "4", "/Schemas and /ResourceTypes answer a bare JSON array"),
+    ExternalIdNotStored => ("external-id-not-stored", 7643, "3.1", "externalId is dropped on create"),
+    UnknownIdAnswers500 => ("unknown-id-500", 7644, "3.4.1", "an unknown resource id answers 500"),
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown fault {0:?}; `scimspec serve --list-faults` lists them")]
+pub struct UnknownFault(pub String);
+
+impl std::str::FromStr for Fault {
+    type Err = UnknownFault;
+
+    fn from_str(name: &str) -> Result<Fault, UnknownFault> {
+        Fault::ALL
+            .iter()
+            .copied()
+            .find(|fault| fault.name() == name)
+            .ok_or_else(|| UnknownFault(name.to_string()))
+    }
+}
+
+/// The faults a server runs with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FaultSet(BTreeSet<Fault>);
+
+impl FaultSet {
+    pub fn new(faults: impl IntoIterator<Item = Fault>) -> FaultSet {
+        FaultSet(faults.into_iter().collect())
+    }
+
+    pub fn has(&self, fault: Fault) -> bool {
+        self.0.contains(&fault)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Fault> + '_ {
+        self.0.iter().copied()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_parse_back() {
+        let mut names = std::collections::HashSet::new();
+        for fault in Fault::ALL {
+            assert!(names.insert(fault.name()), "duplicate {}", fault.name());
+            assert_eq!(fault.name().parse::<Fault>().unwrap(), *fault);
+            assert!(matches!(fault.rfc(), 7643 | 7644));
+        }
+        assert!(Fault::ALL.len() >= 25);
+        assert!("nonsense".parse::<Fault>().is_err());
+    }
+}

@@ -1,0 +1,792 @@
+//! HTTP handlers of the reference server.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::bulk;
+use super::error::ScimError;
+use super::faults::Fault;
+use super::patch;
+use super::query::{self, QueryParams};
+use super::render::{self, Projection};
+use super::resource::{self, ReadOnlyInput};
+use super::store::{Store, Stored};
+use crate::scim::schema::ResourceTypeDef;
+use crate::scim::urns;
+
+pub type Shared = Arc<AppState>;
+
+/// A SCIM JSON response with the right media type (unless a fault says otherwise).
+pub fn scim_response(state: &AppState, status: StatusCode, body: &Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    let media_type = if state.faults.has(Fault::JsonContentType) {
+        "application/json"
+    } else {
+        "application/scim+json"
+    };
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    response
+}
+
+pub fn error_response(state: &AppState, error: &ScimError) -> Response {
+    let mut response = scim_response(state, error.status, &error.body(&state.faults));
+    if error.status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"scimspec\""),
+        );
+    }
+    response
+}
+
+fn respond(state: &AppState, result: Result<Response, ScimError>) -> Response {
+    result.unwrap_or_else(|error| error_response(state, &error))
+}
+
+fn query_pairs(raw: &Option<String>) -> Vec<(String, String)> {
+    raw.as_deref()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn pair<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Requests may be typed application/scim+json or application/json (RFC 7644 §3.8).
+fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, ScimError> {
+    if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
+        let media = content_type
+            .to_str()
+            .unwrap_or_default()
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        if media != "application/scim+json" && media != "application/json" {
+            return Err(ScimError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                None,
+                format!("unsupported media type {media:?}: use application/scim+json"),
+            ));
+        }
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ScimError::invalid_syntax(format!("the body is not valid JSON: {e}")))
+}
+
+fn resource_type_for<'s>(
+    state: &'s AppState,
+    endpoint: &str,
+) -> Result<&'s ResourceTypeDef, ScimError> {
+    state
+        .registry
+        .resource_types()
+        .iter()
+        .find(|rt| {
+            rt.endpoint
+                .trim_start_matches('/')
+                .eq_ignore_ascii_case(endpoint)
+        })
+        .ok_or_else(|| ScimError::not_found(format!("no endpoint /{endpoint}")))
+}
+
+fn lock_error() -> ScimError {
+    ScimError::internal("the store is unavailable")
+}
+
+// ---- discovery -----------------------------------------------------------
+
+pub async fn service_provider_config(
+    State(state): State<Shared>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if pair(&query_pairs(&raw), "filter").is_some() {
+        return error_response(
+            &state,
+            &ScimError::new(
+                StatusCode::FORBIDDEN,
+                None,
+                "discovery endpoints do not filter",
+            ),
+        );
+    }
+    let body = json!({
+        "schemas": [urns::SERVICE_PROVIDER_CONFIG],
+        "documentationUri": "https://github.com/scimspec/scimspec",
+        "patch": {"supported": true},
+        "bulk": {"supported": true, "maxOperations": bulk::MAX_OPERATIONS, "maxPayloadSize": bulk::MAX_PAYLOAD_SIZE},
+        "filter": {"supported": true, "maxResults": query::MAX_RESULTS},
+        "changePassword": {"supported": true},
+        "sort": {"supported": true},
+        "etag": {"supported": true},
+        "authenticationSchemes": [{
+            "type": "oauthbearertoken",
+            "name": "OAuth Bearer Token",
+            "description": "Authentication with a bearer token (RFC 6750)",
+            "specUri": "https://www.rfc-editor.org/info/rfc6750"
+        }],
+        "meta": {
+            "resourceType": "ServiceProviderConfig",
+            "location": format!("{}/ServiceProviderConfig", state.base_url()),
+        }
+    });
+    scim_response(&state, StatusCode::OK, &body)
+}
+
+fn discovery_list(state: &AppState, raw: &Option<String>, items: Vec<Value>) -> Response {
+    if pair(&query_pairs(raw), "filter").is_some() {
+        return error_response(
+            state,
+            &ScimError::new(
+                StatusCode::FORBIDDEN,
+                None,
+                "discovery endpoints do not filter",
+            ),
+        );
+    }
+    if state.faults.has(Fault::DiscoveryBareArray) {
+        return scim_response(state, StatusCode::OK, &Value::Array(items));
+    }
+    let total = items.len();
+    scim_response(
+        state,
+        StatusCode::OK,
+        &query::list_body(items, total, 1, &state.faults),
+    )
+}
+
+pub async fn resource_types(State(state): State<Shared>, RawQuery(raw): RawQuery) -> Response {
+    let base = state.base_url();
+    let items = state
+        .registry
+        .resource_types()
+        .iter()
+        .map(|rt| rt.to_resource(&base))
+        .collect();
+    discovery_list(&state, &raw, items)
+}
+
+pub async fn resource_type(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+    let base = state.base_url();
+    match state
+        .registry
+        .resource_types()
+        .iter()
+        .find(|rt| rt.id == id)
+    {
+        Some(rt) => scim_response(&state, StatusCode::OK, &rt.to_resource(&base)),
+        None => error_response(
+            &state,
+            &ScimError::not_found(format!("no resource type {id}")),
+        ),
+    }
+}
+
+pub async fn schemas(State(state): State<Shared>, RawQuery(raw): RawQuery) -> Response {
+    let base = state.base_url();
+    let items = state
+        .registry
+        .schemas()
+        .iter()
+        .map(|schema| schema.to_resource(&base))
+        .collect();
+    discovery_list(&state, &raw, items)
+}
+
+pub async fn schema(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+    let base = state.base_url();
+    match state.registry.schema(&id) {
+        Some(schema) => scim_response(&state, StatusCode::OK, &schema.to_resource(&base)),
+        None => error_response(&state, &ScimError::not_found(format!("no schema {id}"))),
+    }
+}
+
+// ---- resources -----------------------------------------------------------
+
+/// A single resource in a response, with ETag and (for creates) Location.
+fn resource_response(
+    state: &AppState,
+    status: StatusCode,
+    store: &Store,
+    resource_type: &ResourceTypeDef,
+    stored: &Stored,
+    pairs: &[(String, String)],
+) -> Response {
+    let base = state.base_url();
+    let full = render::full(
+        state.registry,
+        resource_type,
+        store,
+        stored,
+        &base,
+        &state.faults,
+    );
+    let projection = Projection::new(
+        resource_type,
+        pair(pairs, "attributes").filter(|_| !state.faults.has(Fault::AttributesIgnored)),
+        pair(pairs, "excludedAttributes")
+            .filter(|_| !state.faults.has(Fault::ExcludedAttributesIgnored)),
+    )
+    .keeping_never_returned(state.faults.has(Fault::PasswordReturned));
+    let body = projection.apply(state.registry, resource_type, &full);
+    let mut response = scim_response(state, status, &body);
+    if let Ok(etag) = HeaderValue::from_str(&stored.etag()) {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    if status == StatusCode::CREATED
+        || (status == StatusCode::OK && state.faults.has(Fault::CreateReturns200))
+    {
+        let location = render::location(&base, resource_type, &stored.id);
+        if !state.faults.has(Fault::NoLocationHeader)
+            && let Ok(location) = HeaderValue::from_str(&location)
+        {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+    }
+    response
+}
+
+/// A UUID-shaped id whose first group is a sequence number (creation order).
+fn new_id(sequence: u64) -> String {
+    let bytes: [u8; 12] = rand::random();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{:08x}-{}-{}-{}-{}",
+        sequence & 0xffff_ffff,
+        &hex[0..4],
+        &hex[4..8],
+        &hex[8..12],
+        &hex[12..24]
+    )
+}
+
+/// Uniqueness (userName, case-insensitively) and member references.
+fn check_integrity(
+    state: &AppState,
+    store: &Store,
+    resource_type: &ResourceTypeDef,
+    data: &serde_json::Map<String, Value>,
+    own_id: Option<&str>,
+) -> Result<(), ScimError> {
+    if resource_type.name == "User"
+        && let Some(Value::String(name)) = data.get("userName")
+        && !state.faults.has(Fault::UniquenessNotEnforced)
+    {
+        let taken = if state.faults.has(Fault::UserNameUniquenessCaseSensitive) {
+            store
+                .all("User")
+                .find(|u| u.data.get("userName").and_then(Value::as_str) == Some(name.as_str()))
+                .map(|u| u.id.as_str())
+        } else {
+            store.user_by_name(name)
+        };
+        if let Some(other) = taken
+            && Some(other) != own_id
+        {
+            return Err(ScimError::uniqueness(format!(
+                "userName {name:?} is already taken"
+            )));
+        }
+    }
+    if let Some(Value::Array(members)) = data.get("members") {
+        for member in members {
+            let Some(id) = member.get("value").and_then(Value::as_str) else {
+                return Err(ScimError::invalid_value(
+                    "every member needs a value (the member's id)",
+                ));
+            };
+            if Some(id) == own_id {
+                return Err(ScimError::invalid_value("a group cannot be its own member"));
+            }
+            if !store.contains_id(id) {
+                return Err(ScimError::invalid_value(format!(
+                    "member {id} does not exist"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Stores the member `type` the client may have left out.
+fn complete_members(store: &Store, data: &mut serde_json::Map<String, Value>) {
+    if let Some(Value::Array(members)) = data.get_mut("members") {
+        for member in members.iter_mut() {
+            if let Some(id) = member
+                .get("value")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                && let Some(target) = store.find(&id)
+                && let Value::Object(object) = member
+            {
+                object.insert("type".into(), Value::String(target.resource_type.clone()));
+                object.remove("$ref");
+            }
+        }
+    }
+}
+
+fn read_only_mode(state: &AppState) -> ReadOnlyInput {
+    if state.faults.has(Fault::ReadOnlyRejected) {
+        ReadOnlyInput::Reject
+    } else {
+        ReadOnlyInput::Ignore
+    }
+}
+
+pub async fn create(
+    State(state): State<Shared>,
+    Path(endpoint): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = (|| {
+        let resource_type = resource_type_for(&state, &endpoint)?;
+        let body = parse_body(&headers, &body)?;
+        create_resource(&state, resource_type, &body, &query_pairs(&raw))
+    })();
+    respond(&state, result)
+}
+
+pub fn create_resource(
+    state: &AppState,
+    resource_type: &ResourceTypeDef,
+    body: &Value,
+    pairs: &[(String, String)],
+) -> Result<Response, ScimError> {
+    let (response, _) = create_stored(state, resource_type, body, pairs)?;
+    Ok(response)
+}
+
+/// Creates a resource; returns the response and the new id (Bulk needs it).
+pub fn create_stored(
+    state: &AppState,
+    resource_type: &ResourceTypeDef,
+    body: &Value,
+    pairs: &[(String, String)],
+) -> Result<(Response, String), ScimError> {
+    let mut store = state.store.write().map_err(|_| lock_error())?;
+    let stored = insert_new(state, &mut store, resource_type, body)?;
+    let status = if state.faults.has(Fault::CreateReturns200) {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let response = resource_response(state, status, &store, resource_type, &stored, pairs);
+    Ok((response, stored.id))
+}
+
+/// Validates a create body and stores the new resource.
+pub fn insert_new(
+    state: &AppState,
+    store: &mut Store,
+    resource_type: &ResourceTypeDef,
+    body: &Value,
+) -> Result<Stored, ScimError> {
+    let mut data =
+        resource::normalize_body(state.registry, resource_type, body, read_only_mode(state))?;
+    if state.faults.has(Fault::ExternalIdNotStored) {
+        data.remove("externalId");
+    }
+    resource::check_required(state.registry, resource_type, &data)?;
+    check_integrity(state, store, resource_type, &data, None)?;
+    complete_members(store, &mut data);
+    let now = Utc::now();
+    let mut id = new_id(store.next_sequence());
+    while store.contains_id(&id) {
+        id = new_id(store.next_sequence());
+    }
+    let stored = Stored {
+        id,
+        resource_type: resource_type.name.clone(),
+        data,
+        created: now,
+        modified: now,
+        version: store.next_version(),
+    };
+    store.put(stored.clone());
+    Ok(stored)
+}
+
+fn if_match_fails(state: &AppState, headers: &HeaderMap, stored: &Stored) -> bool {
+    if state.faults.has(Fault::IfMatchIgnored) {
+        return false;
+    }
+    let Some(expected) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let current = stored.etag();
+    !expected.split(',').map(str::trim).any(|tag| {
+        tag == "*"
+            || tag == current
+            || tag.trim_start_matches("W/") == current.trim_start_matches("W/")
+    })
+}
+
+fn missing(state: &AppState, resource_type: &ResourceTypeDef, id: &str) -> ScimError {
+    if state.faults.has(Fault::UnknownIdAnswers500) {
+        return ScimError::internal(format!("lookup of {id} failed"));
+    }
+    ScimError::not_found(format!("{} {id} not found", resource_type.name))
+}
+
+pub async fn get_one(
+    State(state): State<Shared>,
+    Path((endpoint, id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let result = (|| {
+        let resource_type = resource_type_for(&state, &endpoint)?;
+        let store = state.store.read().map_err(|_| lock_error())?;
+        let stored = match store.get(&resource_type.name, &id) {
+            Some(stored) => stored.clone(),
+            None => match state.graveyard_get(&resource_type.name, &id) {
+                Some(ghost) => ghost,
+                None => return Err(missing(&state, resource_type, &id)),
+            },
+        };
+        let if_none_match = headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok());
+        if let Some(tags) = if_none_match
+            && tags
+                .split(',')
+                .map(str::trim)
+                .any(|t| t == stored.etag() || t == "*")
+        {
+            let mut response = StatusCode::NOT_MODIFIED.into_response();
+            if let Ok(etag) = HeaderValue::from_str(&stored.etag()) {
+                response.headers_mut().insert(header::ETAG, etag);
+            }
+            return Ok(response);
+        }
+        Ok(resource_response(
+            &state,
+            StatusCode::OK,
+            &store,
+            resource_type,
+            &stored,
+            &query_pairs(&raw),
+        ))
+    })();
+    respond(&state, result)
+}
+
+pub async fn replace(
+    State(state): State<Shared>,
+    Path((endpoint, id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = (|| {
+        let resource_type = resource_type_for(&state, &endpoint)?;
+        let body = parse_body(&headers, &body)?;
+        replace_resource(
+            &state,
+            resource_type,
+            &id,
+            &body,
+            &headers,
+            &query_pairs(&raw),
+        )
+    })();
+    respond(&state, result)
+}
+
+pub fn replace_resource(
+    state: &AppState,
+    resource_type: &ResourceTypeDef,
+    id: &str,
+    body: &Value,
+    headers: &HeaderMap,
+    pairs: &[(String, String)],
+) -> Result<Response, ScimError> {
+    let mut data =
+        resource::normalize_body(state.registry, resource_type, body, read_only_mode(state))?;
+    resource::check_required(state.registry, resource_type, &data)?;
+    let mut store = state.store.write().map_err(|_| lock_error())?;
+    let Some(existing) = store.get(&resource_type.name, id).cloned() else {
+        return Err(missing(state, resource_type, id));
+    };
+    if if_match_fails(state, headers, &existing) {
+        return Err(ScimError::precondition_failed(format!(
+            "{id} has changed: its version is {}",
+            existing.etag()
+        )));
+    }
+    resource::check_immutable(state.registry, resource_type, &existing.data, &data)?;
+    // password is write-only: a PUT that leaves it out keeps it.
+    if let Some(password) = existing.data.get("password")
+        && !data.contains_key("password")
+    {
+        data.insert("password".into(), password.clone());
+    }
+    if state.faults.has(Fault::PutMerges) {
+        for (key, old) in &existing.data {
+            match (data.get_mut(key), old) {
+                (Some(Value::Array(new)), Value::Array(old)) => {
+                    for item in old {
+                        if !new.contains(item) {
+                            new.push(item.clone());
+                        }
+                    }
+                }
+                (None, _) => {
+                    data.insert(key.clone(), old.clone());
+                }
+                _ => {}
+            }
+        }
+    }
+    check_integrity(state, &store, resource_type, &data, Some(id))?;
+    complete_members(&store, &mut data);
+    let version = if state.faults.has(Fault::VersionNeverChanges) {
+        existing.version
+    } else {
+        store.next_version()
+    };
+    let stored = Stored {
+        data,
+        modified: if state.faults.has(Fault::VersionNeverChanges) {
+            existing.modified
+        } else {
+            Utc::now()
+        },
+        version,
+        ..existing
+    };
+    store.put(stored.clone());
+    Ok(resource_response(
+        state,
+        StatusCode::OK,
+        &store,
+        resource_type,
+        &stored,
+        pairs,
+    ))
+}
+
+pub async fn modify(
+    State(state): State<Shared>,
+    Path((endpoint, id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = (|| {
+        let resource_type = resource_type_for(&state, &endpoint)?;
+        let body = parse_body(&headers, &body)?;
+        patch_resource(
+            &state,
+            resource_type,
+            &id,
+            &body,
+            &headers,
+            &query_pairs(&raw),
+        )
+    })();
+    respond(&state, result)
+}
+
+pub fn patch_resource(
+    state: &AppState,
+    resource_type: &ResourceTypeDef,
+    id: &str,
+    body: &Value,
+    headers: &HeaderMap,
+    pairs: &[(String, String)],
+) -> Result<Response, ScimError> {
+    let mut store = state.store.write().map_err(|_| lock_error())?;
+    let Some(existing) = store.get(&resource_type.name, id).cloned() else {
+        return Err(missing(state, resource_type, id));
+    };
+    if if_match_fails(state, headers, &existing) {
+        return Err(ScimError::precondition_failed(format!(
+            "{id} has changed: its version is {}",
+            existing.etag()
+        )));
+    }
+    let mut data = existing.data.clone();
+    let outcome = patch::apply(
+        state.registry,
+        resource_type,
+        &mut data,
+        body,
+        &state.faults,
+    )
+    .and_then(|()| check_integrity(state, &store, resource_type, &data, Some(id)));
+    if let Err(error) = outcome {
+        if state.faults.has(Fault::PatchNotAtomic) && data != existing.data {
+            let partial = Stored { data, ..existing };
+            store.put(partial);
+        }
+        return Err(error);
+    }
+    complete_members(&store, &mut data);
+    let changed = data != existing.data;
+    let stored = if changed {
+        let version = if state.faults.has(Fault::VersionNeverChanges) {
+            existing.version
+        } else {
+            store.next_version()
+        };
+        let modified = if state.faults.has(Fault::VersionNeverChanges) {
+            existing.modified
+        } else {
+            Utc::now()
+        };
+        Stored {
+            data,
+            modified,
+            version,
+            ..existing
+        }
+    } else {
+        existing
+    };
+    if changed {
+        store.put(stored.clone());
+    }
+    Ok(resource_response(
+        state,
+        StatusCode::OK,
+        &store,
+        resource_type,
+        &stored,
+        pairs,
+    ))
+}
+
+pub async fn delete(
+    State(state): State<Shared>,
+    Path((endpoint, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let result = (|| {
+        let resource_type = resource_type_for(&state, &endpoint)?;
+        delete_resource(&state, resource_type, &id, &headers)
+    })();
+    respond(&state, result)
+}
+
+pub fn delete_resource(
+    state: &AppState,
+    resource_type: &ResourceTypeDef,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<Response, ScimError> {
+    let mut store = state.store.write().map_err(|_| lock_error())?;
+    let Some(existing) = store.get(&resource_type.name, id) else {
+        return Err(missing(state, resource_type, id));
+    };
+    if if_match_fails(state, headers, existing) {
+        return Err(ScimError::precondition_failed(format!(
+            "{id} has changed: its version is {}",
+            existing.etag()
+        )));
+    }
+    if let Some(removed) = store.remove(&resource_type.name, id)
+        && state.faults.has(Fault::DeleteLeavesReadable)
+    {
+        state.bury(removed);
+    }
+    if state.faults.has(Fault::DeleteReturns200) {
+        return Ok(scim_response(state, StatusCode::OK, &json!({})));
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn list(
+    State(state): State<Shared>,
+    Path(endpoint): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let result = (|| {
+        let resource_type = resource_type_for(&state, &endpoint)?;
+        let params = QueryParams::from_pairs(&query_pairs(&raw))?;
+        answer_query(&state, &[resource_type], &params)
+    })();
+    respond(&state, result)
+}
+
+fn answer_query(
+    state: &AppState,
+    types: &[&ResourceTypeDef],
+    params: &QueryParams,
+) -> Result<Response, ScimError> {
+    let store = state.store.read().map_err(|_| lock_error())?;
+    let body = query::run(
+        state.registry,
+        types,
+        &store,
+        &state.base_url(),
+        &state.faults,
+        params,
+    )?;
+    Ok(scim_response(state, StatusCode::OK, &body))
+}
+
+pub async fn search(
+    State(state): State<Shared>,
+    Path(endpoint): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = (|| {
+        let resource_type = resource_type_for(&state, &endpoint)?;
+        let body = parse_body(&headers, &body)?;
+        let params = QueryParams::from_search_request(&body)?;
+        answer_query(&state, &[resource_type], &params)
+    })();
+    respond(&state, result)
+}
+
+pub async fn search_root(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let result = (|| {
+        let body = parse_body(&headers, &body)?;
+        let params = QueryParams::from_search_request(&body)?;
+        let types: Vec<&ResourceTypeDef> = state.registry.resource_types().iter().collect();
+        answer_query(&state, &types, &params)
+    })();
+    respond(&state, result)
+}
+
+pub async fn bulk(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let result = bulk::handle(&state, &headers, &body);
+    respond(&state, result)
+}
+
+pub async fn me(State(state): State<Shared>) -> Response {
+    error_response(
+        &state,
+        &ScimError::not_implemented(
+            "/Me is not supported: this server models no authenticated subject",
+        ),
+    )
+}
+
+pub async fn not_found(State(state): State<Shared>, method: Method) -> Response {
+    let _ = method;
+    error_response(&state, &ScimError::not_found("no such endpoint"))
+}

@@ -1,0 +1,426 @@
+//! Queries (RFC 7644 §3.4.2): filter, sort, paginate and project, for GET on
+//! a resource endpoint, POST /.search, and root-level search.
+
+use std::cmp::Ordering;
+
+use serde_json::{Map, Value, json};
+
+use super::error::ScimError;
+use super::faults::{Fault, FaultSet};
+use super::render::{self, Projection};
+use super::store::Store;
+use crate::scim::filter::{self, AttrInfo, CompValue, CompareOp, Filter, SchemaInfo};
+use crate::scim::schema::{ResourceTypeDef, SchemaRegistry};
+use crate::scim::urns;
+
+/// The most resources one page holds (ServiceProviderConfig filter.maxResults).
+pub const MAX_RESULTS: usize = 1000;
+
+/// Query parameters, from the URL or a SearchRequest body.
+#[derive(Debug, Clone, Default)]
+pub struct QueryParams {
+    pub filter: Option<String>,
+    pub sort_by: Option<String>,
+    pub sort_order: Option<String>,
+    pub start_index: Option<i64>,
+    pub count: Option<i64>,
+    pub attributes: Option<String>,
+    pub excluded_attributes: Option<String>,
+}
+
+impl QueryParams {
+    /// From URL query pairs (names case-insensitive; bad integers are errors).
+    pub fn from_pairs(pairs: &[(String, String)]) -> Result<QueryParams, ScimError> {
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+        };
+        let integer = |name: &str| -> Result<Option<i64>, ScimError> {
+            get(name)
+                .map(|text| {
+                    text.trim()
+                        .parse::<i64>()
+                        .map_err(|_| ScimError::invalid_value(format!("{name} must be an integer")))
+                })
+                .transpose()
+        };
+        Ok(QueryParams {
+            filter: get("filter"),
+            sort_by: get("sortBy"),
+            sort_order: get("sortOrder"),
+            start_index: integer("startIndex")?,
+            count: integer("count")?,
+            attributes: get("attributes"),
+            excluded_attributes: get("excludedAttributes"),
+        })
+    }
+
+    /// From a SearchRequest body (RFC 7644 §3.4.3).
+    pub fn from_search_request(body: &Value) -> Result<QueryParams, ScimError> {
+        let Some(object) = body.as_object() else {
+            return Err(ScimError::invalid_syntax(
+                "a SearchRequest is a JSON object",
+            ));
+        };
+        let has_urn = object
+            .get("schemas")
+            .and_then(Value::as_array)
+            .is_some_and(|s| s.iter().any(|u| u.as_str() == Some(urns::SEARCH_REQUEST)));
+        if !has_urn {
+            return Err(ScimError::invalid_syntax(format!(
+                "schemas must contain {}",
+                urns::SEARCH_REQUEST
+            )));
+        }
+        let get = |name: &str| {
+            object
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        };
+        let text = |name: &str| -> Result<Option<String>, ScimError> {
+            match get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(Value::Array(items)) => Ok(Some(
+                    items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                )),
+                Some(_) => Err(ScimError::invalid_value(format!(
+                    "{name} has the wrong type"
+                ))),
+            }
+        };
+        let integer = |name: &str| -> Result<Option<i64>, ScimError> {
+            match get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(value) => value
+                    .as_i64()
+                    .map(Some)
+                    .ok_or_else(|| ScimError::invalid_value(format!("{name} must be an integer"))),
+            }
+        };
+        Ok(QueryParams {
+            filter: text("filter")?,
+            sort_by: text("sortBy")?,
+            sort_order: text("sortOrder")?,
+            start_index: integer("startIndex")?,
+            count: integer("count")?,
+            attributes: text("attributes")?,
+            excluded_attributes: text("excludedAttributes")?,
+        })
+    }
+}
+
+/// Answers a query over one or more resource types with a ListResponse body.
+pub fn run(
+    registry: &SchemaRegistry,
+    resource_types: &[&ResourceTypeDef],
+    store: &Store,
+    base_url: &str,
+    faults: &FaultSet,
+    params: &QueryParams,
+) -> Result<Value, ScimError> {
+    let parsed = match (&params.filter, faults.has(Fault::FilterIgnored)) {
+        (Some(text), false) => match filter::parse_filter(text) {
+            Ok(parsed) => Some(parsed),
+            Err(_) if faults.has(Fault::InvalidFilterAccepted) => {
+                return Ok(list_body(Vec::new(), 0, 1, faults));
+            }
+            Err(err) => return Err(ScimError::invalid_filter(err.to_string())),
+        },
+        _ => None,
+    };
+    if let Some(parsed) = &parsed
+        && faults.has(Fault::AttributeNamesCaseSensitive)
+        && !names_canonical(parsed, registry, resource_types)
+    {
+        return finish(Vec::new(), params, faults);
+    }
+
+    let mut matches: Vec<(&ResourceTypeDef, Value)> = Vec::new();
+    for resource_type in resource_types {
+        let info = CaseInfo {
+            inner: registry.info_for(resource_type),
+            force_case_exact: faults.has(Fault::FilterCaseSensitive),
+        };
+        for stored in candidates(store, resource_type, parsed.as_ref()) {
+            let full = render::full(registry, resource_type, store, stored, base_url, faults);
+            let keep = match &parsed {
+                Some(parsed) => filter::matches(parsed, &full, &info)
+                    .map_err(|e| ScimError::invalid_filter(e.to_string()))?,
+                None => true,
+            };
+            if keep {
+                matches.push((resource_type, full));
+            }
+        }
+    }
+
+    if let Some(sort_by) = &params.sort_by
+        && !faults.has(Fault::SortIgnored)
+    {
+        let descending = match params.sort_order.as_deref().map(str::to_ascii_lowercase) {
+            None => false,
+            Some(order) if order == "ascending" => false,
+            Some(order) if order == "descending" => true,
+            Some(other) => {
+                return Err(ScimError::invalid_value(format!(
+                    "sortOrder must be ascending or descending, not {other:?}"
+                )));
+            }
+        };
+        sort(&mut matches, registry, sort_by, descending);
+    }
+
+    let projected = matches
+        .into_iter()
+        .map(|(resource_type, full)| {
+            let projection = Projection::new(
+                resource_type,
+                params.attributes.as_deref(),
+                params.excluded_attributes.as_deref(),
+            );
+            if projection.is_identity()
+                || (faults.has(Fault::AttributesIgnored)
+                    && faults.has(Fault::ExcludedAttributesIgnored))
+            {
+                full
+            } else {
+                let projection = Projection::new(
+                    resource_type,
+                    params
+                        .attributes
+                        .as_deref()
+                        .filter(|_| !faults.has(Fault::AttributesIgnored)),
+                    params
+                        .excluded_attributes
+                        .as_deref()
+                        .filter(|_| !faults.has(Fault::ExcludedAttributesIgnored)),
+                )
+                .keeping_never_returned(faults.has(Fault::PasswordReturned));
+                projection.apply(registry, resource_type, &full)
+            }
+        })
+        .collect();
+    finish(projected, params, faults)
+}
+
+/// Pagination (RFC 7644 §3.4.2.4) and the ListResponse.
+fn finish(all: Vec<Value>, params: &QueryParams, faults: &FaultSet) -> Result<Value, ScimError> {
+    let total = all.len();
+    if total == 0 && faults.has(Fault::NoMatch404) {
+        return Err(ScimError::not_found("no resources match"));
+    }
+    let start = params.start_index.unwrap_or(1).max(1);
+    let skip = if faults.has(Fault::StartIndexZeroBased) {
+        start as usize
+    } else {
+        (start - 1) as usize
+    };
+    let requested = params.count.map(|c| c.max(0) as usize);
+    let count = match requested {
+        _ if faults.has(Fault::CountIgnored) => usize::MAX,
+        Some(count) => count.min(MAX_RESULTS),
+        None => MAX_RESULTS,
+    };
+    let page: Vec<Value> = all.into_iter().skip(skip).take(count).collect();
+    let page_len = page.len();
+    let mut body = list_body(page, total, start as usize, faults);
+    if faults.has(Fault::ItemsPerPageIsCount)
+        && let Some(requested) = requested
+    {
+        body["itemsPerPage"] = json!(requested);
+    }
+    if faults.has(Fault::TotalResultsIsPageSize) {
+        body["totalResults"] = json!(page_len);
+    }
+    Ok(body)
+}
+
+pub fn list_body(resources: Vec<Value>, total: usize, start: usize, faults: &FaultSet) -> Value {
+    let key = if faults.has(Fault::ResourcesLowercase) {
+        "resources"
+    } else {
+        "Resources"
+    };
+    let mut body = Map::new();
+    body.insert("schemas".into(), json!([urns::LIST_RESPONSE]));
+    body.insert("totalResults".into(), json!(total));
+    body.insert("startIndex".into(), json!(start.max(1)));
+    body.insert("itemsPerPage".into(), json!(resources.len()));
+    body.insert(key.into(), Value::Array(resources));
+    Value::Object(body)
+}
+
+/// Index look-ups for the filters IdPs send most (`userName eq`,
+/// `externalId eq`); everything else scans.
+fn candidates<'s>(
+    store: &'s Store,
+    resource_type: &ResourceTypeDef,
+    parsed: Option<&Filter>,
+) -> Vec<&'s crate::server::store::Stored> {
+    if let Some(Filter::Compare {
+        path,
+        op: CompareOp::Eq,
+        value: CompValue::String(value),
+    }) = parsed
+        && path.sub_attr.is_none()
+        && (path.urn.is_none()
+            || path
+                .urn
+                .as_deref()
+                .is_some_and(|u| u.eq_ignore_ascii_case(&resource_type.schema)))
+    {
+        if resource_type.name == "User" && path.name.eq_ignore_ascii_case("userName") {
+            return store
+                .user_by_name(value)
+                .and_then(|id| store.get("User", id))
+                .into_iter()
+                .collect();
+        }
+        if path.name.eq_ignore_ascii_case("externalId") {
+            return store
+                .ids_by_external_id(value)
+                .filter_map(|id| store.get(&resource_type.name, id))
+                .collect();
+        }
+    }
+    store.all(&resource_type.name).collect()
+}
+
+/// The `filter-case-sensitive` fault: every string compares case-sensitively.
+struct CaseInfo<'a> {
+    inner: crate::scim::schema::ResourceTypeInfo<'a>,
+    force_case_exact: bool,
+}
+
+impl SchemaInfo for CaseInfo<'_> {
+    fn attribute(&self, urn: Option<&str>, path: &[&str]) -> Option<AttrInfo> {
+        let mut info = self.inner.attribute(urn, path);
+        if self.force_case_exact {
+            let mut forced = info.unwrap_or(AttrInfo {
+                kind: filter::AttrType::String,
+                case_exact: true,
+                multi_valued: false,
+            });
+            forced.case_exact = true;
+            info = Some(forced);
+        }
+        info
+    }
+}
+
+/// The `attribute-names-case-sensitive` fault: names must be spelt as in the schema.
+fn names_canonical(parsed: &Filter, registry: &SchemaRegistry, types: &[&ResourceTypeDef]) -> bool {
+    let canonical = |name: &str| {
+        types.iter().any(|rt| {
+            registry
+                .resolve(rt, None, &[name])
+                .is_some_and(|(_, attribute)| attribute.name == name)
+        })
+    };
+    match parsed {
+        Filter::Compare { path, .. } | Filter::Present(path) => canonical(&path.name),
+        Filter::And(a, b) | Filter::Or(a, b) => {
+            names_canonical(a, registry, types) && names_canonical(b, registry, types)
+        }
+        Filter::Not(inner) => names_canonical(inner, registry, types),
+        Filter::ValuePath { path, .. } => canonical(&path.name),
+    }
+}
+
+/// Sorts by an attribute: caseExact-aware for strings, unassigned values last
+/// when ascending and first when descending (RFC 7644 §3.4.2.3).
+fn sort(
+    matches: &mut [(&ResourceTypeDef, Value)],
+    registry: &SchemaRegistry,
+    sort_by: &str,
+    descending: bool,
+) {
+    let (urn, segments) = crate::scim::schema::split_attribute_ref(sort_by);
+    let case_exact = matches.first().is_some_and(|(rt, _)| {
+        let path: Vec<&str> = segments.iter().map(String::as_str).collect();
+        registry
+            .resolve(rt, urn.as_deref(), &path)
+            .is_some_and(|(_, attribute)| attribute.case_exact)
+    });
+    let key = |resource: &Value| -> Option<SortKey> {
+        let mut current = resource;
+        if let Some(urn) = &urn {
+            current = lookup(current, urn).unwrap_or(current);
+        }
+        for segment in &segments {
+            current = match current {
+                Value::Array(items) => primary_or_first(items)?,
+                _ => current,
+            };
+            current = lookup(current, segment)?;
+        }
+        if let Value::Array(items) = current {
+            current = primary_or_first(items)?;
+            if let Some(value) = current.get("value") {
+                current = value;
+            }
+        }
+        SortKey::of(current, case_exact)
+    };
+    matches.sort_by(|(_, a), (_, b)| {
+        let ordering = match (key(a), key(b)) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        };
+        if descending {
+            ordering.reverse()
+        } else {
+            ordering
+        }
+    });
+}
+
+fn lookup<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
+    let object = value.as_object()?;
+    object.get(key).or_else(|| {
+        object
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
+}
+
+fn primary_or_first(items: &[Value]) -> Option<&Value> {
+    items
+        .iter()
+        .find(|item| item.get("primary") == Some(&Value::Bool(true)))
+        .or_else(|| items.first())
+}
+
+#[derive(Debug, PartialEq, PartialOrd)]
+enum SortKey {
+    Number(f64),
+    Text(String),
+    Bool(bool),
+}
+
+impl SortKey {
+    fn of(value: &Value, case_exact: bool) -> Option<SortKey> {
+        match value {
+            Value::Number(n) => n.as_f64().map(SortKey::Number),
+            Value::String(s) if case_exact => Some(SortKey::Text(s.clone())),
+            Value::String(s) => Some(SortKey::Text(s.to_lowercase())),
+            Value::Bool(b) => Some(SortKey::Bool(*b)),
+            _ => None,
+        }
+    }
+
+    fn cmp(&self, other: &SortKey) -> Ordering {
+        self.partial_cmp(other).unwrap_or(Ordering::Equal)
+    }
+}

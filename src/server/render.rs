@@ -1,0 +1,414 @@
+//! Output: the full representation of a stored resource, and the
+//! `attributes` / `excludedAttributes` projection (RFC 7644 §3.4.2.5, §3.9)
+//! driven by each attribute's `returned` characteristic.
+
+use serde_json::{Map, Value, json};
+
+use super::faults::{Fault, FaultSet};
+use super::store::{Store, Stored};
+use crate::scim::schema::{Attribute, ResourceTypeDef, Returned, SchemaRegistry};
+
+/// The complete representation (everything but `returned: never`).
+pub fn full(
+    registry: &SchemaRegistry,
+    resource_type: &ResourceTypeDef,
+    store: &Store,
+    stored: &Stored,
+    base_url: &str,
+    faults: &FaultSet,
+) -> Value {
+    let mut out = Map::new();
+    let mut schemas = vec![Value::String(resource_type.schema.clone())];
+    for extension in &resource_type.extensions {
+        if stored.data.contains_key(&extension.schema) {
+            schemas.push(Value::String(extension.schema.clone()));
+        }
+    }
+    out.insert("schemas".into(), Value::Array(schemas));
+    out.insert("id".into(), Value::String(stored.id.clone()));
+    let core = registry.schema(&resource_type.schema);
+    for (key, value) in &stored.data {
+        let never = core
+            .and_then(|schema| schema.attribute(key))
+            .is_some_and(|attribute| attribute.returned == Returned::Never);
+        if never && !faults.has(Fault::PasswordReturned) {
+            continue;
+        }
+        let value = if key == "members" {
+            with_member_refs(value, store, base_url)
+        } else {
+            value.clone()
+        };
+        out.insert(key.clone(), value);
+    }
+    if resource_type.name == "User" {
+        let groups = groups_of(store, &stored.id, base_url);
+        if !groups.is_empty() {
+            out.insert("groups".into(), Value::Array(groups));
+        }
+    }
+    if !faults.has(Fault::MetaMissing) {
+        let (created, modified) = if faults.has(Fault::EpochDates) {
+            (
+                json!(stored.created.timestamp()),
+                json!(stored.modified.timestamp()),
+            )
+        } else {
+            (
+                json!(
+                    stored
+                        .created
+                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                ),
+                json!(
+                    stored
+                        .modified
+                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                ),
+            )
+        };
+        out.insert(
+            "meta".into(),
+            json!({
+                "resourceType": resource_type.name,
+                "created": created,
+                "lastModified": modified,
+                "location": location(base_url, resource_type, &stored.id),
+                "version": stored.etag(),
+            }),
+        );
+    }
+    let mut value = Value::Object(out);
+    if faults.has(Fault::StringBooleans) {
+        stringify_booleans(&mut value);
+    }
+    value
+}
+
+pub fn location(base_url: &str, resource_type: &ResourceTypeDef, id: &str) -> String {
+    format!(
+        "{}{}/{}",
+        base_url,
+        resource_type.endpoint,
+        percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+    )
+}
+
+fn endpoint_of(kind: &str) -> &'static str {
+    if kind == "Group" { "/Groups" } else { "/Users" }
+}
+
+fn with_member_refs(members: &Value, store: &Store, base_url: &str) -> Value {
+    let Some(items) = members.as_array() else {
+        return members.clone();
+    };
+    Value::Array(
+        items
+            .iter()
+            .map(|member| {
+                let mut member = member.clone();
+                if let Some(id) = member.get("value").and_then(Value::as_str)
+                    && let Some(target) = store.find(id)
+                {
+                    let reference = format!(
+                        "{base_url}{}/{}",
+                        endpoint_of(&target.resource_type),
+                        target.id
+                    );
+                    member["$ref"] = Value::String(reference);
+                    member["type"] = Value::String(target.resource_type.clone());
+                }
+                member
+            })
+            .collect(),
+    )
+}
+
+/// User.groups: direct memberships, then groups reached through nested groups.
+fn groups_of(store: &Store, user_id: &str, base_url: &str) -> Vec<Value> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    let mut frontier: Vec<(String, &str)> = store
+        .groups_of(user_id)
+        .map(|g| (g.to_string(), "direct"))
+        .collect();
+    while let Some((group_id, kind)) = frontier.pop() {
+        if seen.contains(&group_id) {
+            continue;
+        }
+        seen.push(group_id.clone());
+        if let Some(group) = store.get("Group", &group_id) {
+            let mut entry = json!({
+                "value": group.id,
+                "$ref": format!("{base_url}/Groups/{}", group.id),
+                "type": kind,
+            });
+            if let Some(name) = group.data.get("displayName") {
+                entry["display"] = name.clone();
+            }
+            out.push(entry);
+        }
+        frontier.extend(
+            store
+                .groups_of(&group_id)
+                .map(|g| (g.to_string(), "indirect")),
+        );
+    }
+    out
+}
+
+fn stringify_booleans(value: &mut Value) {
+    match value {
+        Value::Bool(flag) => *value = Value::String(flag.to_string()),
+        Value::Array(items) => items.iter_mut().for_each(stringify_booleans),
+        Value::Object(object) => object.values_mut().for_each(stringify_booleans),
+        _ => {}
+    }
+}
+
+/// One entry of `attributes` / `excludedAttributes`.
+#[derive(Debug, Clone, PartialEq)]
+struct AttrRef {
+    /// Canonical schema URN, or None for the core schema and common attributes.
+    schema: Option<String>,
+    /// None: the whole schema (an extension URN on its own).
+    name: Option<String>,
+    sub: Option<String>,
+}
+
+/// A parsed `attributes` / `excludedAttributes` pair.
+#[derive(Debug, Clone, Default)]
+pub struct Projection {
+    attributes: Option<Vec<AttrRef>>,
+    excluded: Vec<AttrRef>,
+    /// The `password-returned` fault: keep `returned: never` values.
+    keep_never: bool,
+}
+
+impl Projection {
+    pub fn new(
+        resource_type: &ResourceTypeDef,
+        attributes: Option<&str>,
+        excluded: Option<&str>,
+    ) -> Projection {
+        let parse = |text: &str| -> Vec<AttrRef> {
+            text.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| parse_ref(resource_type, s))
+                .collect()
+        };
+        Projection {
+            attributes: attributes.map(parse).filter(|refs| !refs.is_empty()),
+            excluded: excluded.map(parse).unwrap_or_default(),
+            keep_never: false,
+        }
+    }
+
+    pub fn keeping_never_returned(mut self, keep: bool) -> Projection {
+        self.keep_never = keep;
+        self
+    }
+
+    pub fn is_identity(&self) -> bool {
+        self.attributes.is_none() && self.excluded.is_empty()
+    }
+
+    /// Applies the projection to a full representation.
+    pub fn apply(
+        &self,
+        registry: &SchemaRegistry,
+        resource_type: &ResourceTypeDef,
+        full: &Value,
+    ) -> Value {
+        let Some(object) = full.as_object() else {
+            return full.clone();
+        };
+        let mut out = Map::new();
+        for (key, value) in object {
+            if key == "schemas" || key == "id" {
+                out.insert(key.clone(), value.clone());
+                continue;
+            }
+            let extension = resource_type
+                .extensions
+                .iter()
+                .find(|ext| ext.schema == *key)
+                .and_then(|ext| registry.schema(&ext.schema));
+            if let Some(schema) = extension {
+                let scope = Some(schema.id.clone());
+                let kept = self.project_scope(value, &scope, |name| schema.attribute(name));
+                if let Some(kept) = kept {
+                    out.insert(key.clone(), kept);
+                }
+                continue;
+            }
+            let Some((_, attribute)) = registry.resolve(resource_type, None, &[key.as_str()])
+            else {
+                out.insert(key.clone(), value.clone());
+                continue;
+            };
+            if let Some(kept) = self.project_attribute(&None, attribute, value) {
+                out.insert(key.clone(), kept);
+            }
+        }
+        Value::Object(out)
+    }
+
+    /// An extension object: whole-schema references apply to all of it.
+    fn project_scope<'a>(
+        &self,
+        value: &Value,
+        scope: &Option<String>,
+        lookup: impl Fn(&str) -> Option<&'a Attribute>,
+    ) -> Option<Value> {
+        let object = value.as_object()?;
+        let whole_requested = self
+            .attributes
+            .as_ref()
+            .is_some_and(|refs| refs.iter().any(|r| r.schema == *scope && r.name.is_none()));
+        let whole_excluded = self
+            .excluded
+            .iter()
+            .any(|r| r.schema == *scope && r.name.is_none());
+        if whole_excluded {
+            return None;
+        }
+        let mut out = Map::new();
+        for (key, item) in object {
+            let Some(attribute) = lookup(key) else {
+                continue;
+            };
+            let kept = if whole_requested {
+                Some(item.clone())
+            } else {
+                self.project_attribute(scope, attribute, item)
+            };
+            if let Some(kept) = kept {
+                out.insert(key.clone(), kept);
+            }
+        }
+        (!out.is_empty()).then_some(Value::Object(out))
+    }
+
+    fn refs_for<'r>(refs: &'r [AttrRef], scope: &Option<String>, name: &str) -> Vec<&'r AttrRef> {
+        refs.iter()
+            .filter(|r| {
+                r.schema == *scope
+                    && r.name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+            .collect()
+    }
+
+    fn project_attribute(
+        &self,
+        scope: &Option<String>,
+        attribute: &Attribute,
+        value: &Value,
+    ) -> Option<Value> {
+        match attribute.returned {
+            Returned::Always => return Some(value.clone()),
+            Returned::Never if self.keep_never => return Some(value.clone()),
+            Returned::Never => return None,
+            Returned::Default | Returned::Request => {}
+        }
+        let excluded = Self::refs_for(&self.excluded, scope, &attribute.name);
+        match &self.attributes {
+            Some(requested) => {
+                let named = Self::refs_for(requested, scope, &attribute.name);
+                if named.is_empty() {
+                    return None;
+                }
+                if named.iter().any(|r| r.sub.is_none()) {
+                    return Some(value.clone());
+                }
+                let subs: Vec<&str> = named.iter().filter_map(|r| r.sub.as_deref()).collect();
+                keep_sub_attributes(attribute, value, |sub| {
+                    sub.returned == Returned::Always
+                        || subs.iter().any(|s| s.eq_ignore_ascii_case(&sub.name))
+                })
+            }
+            None => {
+                if attribute.returned == Returned::Request {
+                    return None;
+                }
+                if excluded.iter().any(|r| r.sub.is_none()) {
+                    return None;
+                }
+                let dropped: Vec<&str> = excluded.iter().filter_map(|r| r.sub.as_deref()).collect();
+                if dropped.is_empty() {
+                    return Some(value.clone());
+                }
+                keep_sub_attributes(attribute, value, |sub| {
+                    sub.returned == Returned::Always
+                        || !dropped.iter().any(|s| s.eq_ignore_ascii_case(&sub.name))
+                })
+            }
+        }
+    }
+}
+
+/// Keeps the sub-attributes `keep` accepts, in every value of the attribute.
+fn keep_sub_attributes(
+    attribute: &Attribute,
+    value: &Value,
+    keep: impl Fn(&Attribute) -> bool,
+) -> Option<Value> {
+    let filter_one = |item: &Value| -> Option<Value> {
+        let object = item.as_object()?;
+        let kept: Map<String, Value> = object
+            .iter()
+            .filter(|(key, _)| attribute.sub_attribute(key).is_some_and(&keep))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        (!kept.is_empty()).then_some(Value::Object(kept))
+    };
+    match value {
+        Value::Array(items) => {
+            let kept: Vec<Value> = items.iter().filter_map(filter_one).collect();
+            (!kept.is_empty()).then_some(Value::Array(kept))
+        }
+        Value::Object(_) => filter_one(value),
+        other => Some(other.clone()),
+    }
+}
+
+fn parse_ref(resource_type: &ResourceTypeDef, text: &str) -> AttrRef {
+    let schemas = std::iter::once(resource_type.schema.as_str())
+        .chain(resource_type.extensions.iter().map(|e| e.schema.as_str()));
+    let canonical = |urn: &str| -> Option<String> {
+        let found = std::iter::once(resource_type.schema.as_str())
+            .chain(resource_type.extensions.iter().map(|e| e.schema.as_str()))
+            .find(|s| s.eq_ignore_ascii_case(urn))?;
+        // The core schema's attributes live at the top level.
+        (found != resource_type.schema).then(|| found.to_string())
+    };
+    for schema in schemas {
+        if text.eq_ignore_ascii_case(schema) {
+            return AttrRef {
+                schema: canonical(schema),
+                name: None,
+                sub: None,
+            };
+        }
+    }
+    let (schema, rest) = if text
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
+    {
+        match text.rsplit_once(':') {
+            Some((urn, rest)) => (canonical(urn), rest),
+            None => (None, text),
+        }
+    } else {
+        (None, text)
+    };
+    let mut parts = rest.splitn(2, '.');
+    AttrRef {
+        schema,
+        name: parts.next().map(str::to_string),
+        sub: parts.next().map(str::to_string),
+    }
+}

@@ -73,6 +73,16 @@ faults! {
     DiscoveryBareArray => ("discovery-bare-array", 7644, "4", "/Schemas and /ResourceTypes answer a bare JSON array"),
     ExternalIdNotStored => ("external-id-not-stored", 7643, "3.1", "externalId is dropped on create"),
     UnknownIdAnswers500 => ("unknown-id-500", 7644, "3.4.1", "an unknown resource id answers 500"),
+    DiscoveryById404 => ("discovery-by-id-404", 7644, "4", "/ResourceTypes/{id} and /Schemas/{id} answer 404"),
+    SpcStringBooleans => ("spc-string-booleans", 7643, "5", "ServiceProviderConfig flags are strings (\"true\")"),
+    SpcIncomplete => ("spc-incomplete", 7643, "5", "ServiceProviderConfig lacks its schema URN, bulk and filter limits and scheme descriptions"),
+    GroupMembersOmitted => ("group-members-omitted", 7644, "3.4.1", "GET on a Group leaves out its members"),
+    IdExcludable => ("id-excludable", 7644, "3.4.2.5", "excludedAttributes=id removes id (returned: always)"),
+    NoEtagHeader => ("no-etag-header", 7644, "3.14", "responses carry no ETag header although etag is supported"),
+    IfMatchWeakCompare => ("if-match-weak-compare", 7644, "3.14", "a current weak ETag in If-Match is refused with 412"),
+    IfNoneMatchIgnored => ("if-none-match-ignored", 7644, "3.14", "If-None-Match with the current ETag answers 200, not 304"),
+    PatchSilentlyIgnored => ("patch-silently-ignored", 7644, "3.5.2", "PATCH answers 200 and changes nothing"),
+    PatchEmptyBody200 => ("patch-empty-body-200", 7644, "3.5.2", "a successful PATCH answers 200 with an empty body"),
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -128,7 +128,7 @@ pub async fn service_provider_config(
             ),
         );
     }
-    let body = json!({
+    let mut body = json!({
         "schemas": [urns::SERVICE_PROVIDER_CONFIG],
         "documentationUri": "https://github.com/scimspec/scimspec",
         "patch": {"supported": true},
@@ -148,6 +148,22 @@ pub async fn service_provider_config(
             "location": format!("{}/ServiceProviderConfig", state.base_url()),
         }
     });
+    if state.faults.has(Fault::SpcStringBooleans) {
+        for feature in ["patch", "bulk", "filter", "changePassword", "sort", "etag"] {
+            body[feature]["supported"] = json!("true");
+        }
+    }
+    if state.faults.has(Fault::SpcIncomplete)
+        && let Some(object) = body.as_object_mut()
+    {
+        object.remove("schemas");
+        object.insert("bulk".into(), json!({"supported": true}));
+        object.insert("filter".into(), json!({"supported": true}));
+        object.insert(
+            "authenticationSchemes".into(),
+            json!([{"type": "oauthbearertoken", "name": "Bearer"}]),
+        );
+    }
     scim_response(&state, StatusCode::OK, &body)
 }
 
@@ -186,6 +202,12 @@ pub async fn resource_types(State(state): State<Shared>, RawQuery(raw): RawQuery
 
 pub async fn resource_type(State(state): State<Shared>, Path(id): Path<String>) -> Response {
     let base = state.base_url();
+    if state.faults.has(Fault::DiscoveryById404) {
+        return error_response(
+            &state,
+            &ScimError::not_found(format!("no resource type {id}")),
+        );
+    }
     match state
         .registry
         .resource_types()
@@ -213,6 +235,9 @@ pub async fn schemas(State(state): State<Shared>, RawQuery(raw): RawQuery) -> Re
 
 pub async fn schema(State(state): State<Shared>, Path(id): Path<String>) -> Response {
     let base = state.base_url();
+    if state.faults.has(Fault::DiscoveryById404) {
+        return error_response(&state, &ScimError::not_found(format!("no schema {id}")));
+    }
     match state.registry.schema(&id) {
         Some(schema) => scim_response(&state, StatusCode::OK, &schema.to_resource(&base)),
         None => error_response(&state, &ScimError::not_found(format!("no schema {id}"))),
@@ -245,10 +270,13 @@ fn resource_response(
         pair(pairs, "excludedAttributes")
             .filter(|_| !state.faults.has(Fault::ExcludedAttributesIgnored)),
     )
-    .keeping_never_returned(state.faults.has(Fault::PasswordReturned));
+    .keeping_never_returned(state.faults.has(Fault::PasswordReturned))
+    .letting_id_be_excluded(state.faults.has(Fault::IdExcludable));
     let body = projection.apply(state.registry, resource_type, &full);
     let mut response = scim_response(state, status, &body);
-    if let Ok(etag) = HeaderValue::from_str(&stored.etag()) {
+    if !state.faults.has(Fault::NoEtagHeader)
+        && let Ok(etag) = HeaderValue::from_str(&stored.etag())
+    {
         response.headers_mut().insert(header::ETAG, etag);
     }
     if status == StatusCode::CREATED
@@ -434,6 +462,9 @@ fn if_match_fails(state: &AppState, headers: &HeaderMap, stored: &Stored) -> boo
     let Some(expected) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
         return false;
     };
+    if state.faults.has(Fault::IfMatchWeakCompare) {
+        return expected.trim() != "*";
+    }
     let current = stored.etag();
     !expected.split(',').map(str::trim).any(|tag| {
         tag == "*"
@@ -469,6 +500,7 @@ pub async fn get_one(
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok());
         if let Some(tags) = if_none_match
+            && !state.faults.has(Fault::IfNoneMatchIgnored)
             && tags
                 .split(',')
                 .map(str::trim)
@@ -627,6 +659,16 @@ pub fn patch_resource(
             existing.etag()
         )));
     }
+    if state.faults.has(Fault::PatchSilentlyIgnored) {
+        return Ok(resource_response(
+            state,
+            StatusCode::OK,
+            &store,
+            resource_type,
+            &existing,
+            pairs,
+        ));
+    }
     let mut data = existing.data.clone();
     let outcome = patch::apply(
         state.registry,
@@ -667,6 +709,9 @@ pub fn patch_resource(
     };
     if changed {
         store.put(stored.clone());
+    }
+    if state.faults.has(Fault::PatchEmptyBody200) {
+        return Ok(StatusCode::OK.into_response());
     }
     Ok(resource_response(
         state,

@@ -203,7 +203,8 @@ pub fn run(
                         .as_deref()
                         .filter(|_| !faults.has(Fault::ExcludedAttributesIgnored)),
                 )
-                .keeping_never_returned(faults.has(Fault::PasswordReturned));
+                .keeping_never_returned(faults.has(Fault::PasswordReturned))
+                .letting_id_be_excluded(faults.has(Fault::IdExcludable));
                 projection.apply(registry, resource_type, &full)
             }
         })

@@ -34,6 +34,9 @@ pub fn full(
         if never && !faults.has(Fault::PasswordReturned) {
             continue;
         }
+        if key == "members" && faults.has(Fault::GroupMembersOmitted) {
+            continue;
+        }
         let value = if key == "members" {
             with_member_refs(value, store, base_url)
         } else {
@@ -183,6 +186,8 @@ pub struct Projection {
     excluded: Vec<AttrRef>,
     /// The `password-returned` fault: keep `returned: never` values.
     keep_never: bool,
+    /// The `id-excludable` fault: excludedAttributes=id removes id.
+    id_excludable: bool,
 }
 
 impl Projection {
@@ -202,7 +207,13 @@ impl Projection {
             attributes: attributes.map(parse).filter(|refs| !refs.is_empty()),
             excluded: excluded.map(parse).unwrap_or_default(),
             keep_never: false,
+            id_excludable: false,
         }
+    }
+
+    pub fn letting_id_be_excluded(mut self, excludable: bool) -> Projection {
+        self.id_excludable = excludable;
+        self
     }
 
     pub fn keeping_never_returned(mut self, keep: bool) -> Projection {
@@ -226,6 +237,15 @@ impl Projection {
         };
         let mut out = Map::new();
         for (key, value) in object {
+            if key == "id"
+                && self.id_excludable
+                && self
+                    .excluded
+                    .iter()
+                    .any(|r| r.name.as_deref() == Some("id"))
+            {
+                continue;
+            }
             if key == "schemas" || key == "id" {
                 out.insert(key.clone(), value.clone());
                 continue;

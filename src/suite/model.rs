@@ -360,7 +360,14 @@ pub enum Matcher {
     ScimError(ScimErrorSpec),
     /// The body is a SCIM resource (RFC 7643 §3): schemas, id, meta.
     ScimResource(ScimResourceSpec),
+    /// A successful PATCH answer (RFC 7644 §3.5.2): 200 with the resource,
+    /// or 204 with no body. Anything else, such as 200 with an empty body, fails.
+    PatchResponse(PatchResponseSpec),
 }
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchResponseSpec {}
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -79,8 +79,17 @@ fn the_reference_server_passes_every_shipped_check() {
 fn every_fault_trips_a_check_that_cites_its_section() {
     let runtime = runtime();
     let mut gaps = Vec::new();
+    let mut tripped_ids = std::collections::BTreeSet::new();
+    let mut all_ids = std::collections::BTreeSet::new();
     for fault in Fault::ALL {
         let results = runtime.block_on(run_all(FaultSet::new([*fault])));
+        all_ids.extend(results.iter().map(|r| r.id.clone()));
+        tripped_ids.extend(
+            results
+                .iter()
+                .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Warn))
+                .map(|r| r.id.clone()),
+        );
         // A fault that breaks a SHOULD is caught by a warning, not a failure.
         let tripped: Vec<&CheckResult> = results
             .iter()
@@ -105,6 +114,12 @@ fn every_fault_trips_a_check_that_cites_its_section() {
         gaps.is_empty(),
         "faults no check catches:\n{}",
         gaps.join("\n")
+    );
+    let untripped: Vec<&String> = all_ids.difference(&tripped_ids).collect();
+    assert!(
+        untripped.is_empty(),
+        "checks that no fault makes fail ({}): {untripped:#?}",
+        untripped.len()
     );
 }
 

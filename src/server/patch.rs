@@ -273,6 +273,10 @@ impl<'a> Context<'a> {
             )));
         };
         for (name, item) in object {
+            // Some clients serialise the extension object with its own `schemas`.
+            if name.eq_ignore_ascii_case("schemas") {
+                continue;
+            }
             let attribute = extension.attribute(name).ok_or_else(|| {
                 ScimError::invalid_path(format!("no attribute {name} in {}", extension.id))
             })?;

@@ -88,12 +88,26 @@ pub fn full(
     value
 }
 
+/// Characters escaped in an id used as a path segment (RFC 3986 §3.3).
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
 pub fn location(base_url: &str, resource_type: &ResourceTypeDef, id: &str) -> String {
     format!(
         "{}{}/{}",
         base_url,
         resource_type.endpoint,
-        percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+        percent_encoding::utf8_percent_encode(id, PATH_SEGMENT)
     )
 }
 

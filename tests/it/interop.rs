@@ -69,3 +69,38 @@ fn a_wrong_token_is_reported_as_rejected_credentials() {
     assert_eq!(output.status.code(), Some(3), "{stdout}");
     assert!(stdout.contains("credentials rejected"), "{stdout}");
 }
+
+/// An independent tester (scim2-tester 0.5.2 through scim2-cli 0.6.0) must
+/// find no error in the reference server.
+#[test]
+fn scim2_tester_finds_no_error_in_the_reference_server() {
+    let Some(scim2) = scim2_server::tool("scim2") else {
+        return;
+    };
+    let server = crate::support::reference::spawn(&[]);
+    let output = std::process::Command::new(scim2)
+        .args(["--url", &server.base_url])
+        .args([
+            "-h",
+            &format!("Authorization: Bearer {}", crate::support::reference::TOKEN),
+        ])
+        .arg("test")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let errors: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.starts_with("ERROR") || line.starts_with("CRITICAL"))
+        .collect();
+    let successes = stdout
+        .lines()
+        .filter(|line| line.starts_with("SUCCESS"))
+        .count();
+    assert!(errors.is_empty(), "scim2-tester errors:\n{stdout}");
+    assert!(
+        successes >= 100,
+        "scim2-tester ran too little ({successes} successes):\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{stdout}");
+}

@@ -40,7 +40,7 @@ fn ensure_installed() -> Result<PathBuf, String> {
     }
     let result = (|| {
         let bin = binary();
-        if !bin.exists() {
+        if !bin.exists() || !bin.with_file_name("scim2").exists() {
             let status = Command::new("bash")
                 .arg(project_root().join("scripts/install-interop.sh"))
                 .status()
@@ -57,6 +57,36 @@ fn ensure_installed() -> Result<PathBuf, String> {
     })();
     *guard = Some(result.clone());
     result
+}
+
+/// Another tool from the interop virtualenv (installed with the server).
+/// None (after saying why) only outside CI.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let server = match ensure_installed() {
+        Ok(server) => server,
+        Err(reason) => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{name} is required in CI: {reason}");
+            }
+            eprintln!("SKIPPED: {name} unavailable ({reason}); CI=true makes this a failure");
+            return None;
+        }
+    };
+    let path = server.with_file_name(name);
+    if path.exists() {
+        return Some(path);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "{} is missing: run scripts/install-interop.sh",
+            path.display()
+        );
+    }
+    eprintln!(
+        "SKIPPED: {} is missing; run scripts/install-interop.sh",
+        path.display()
+    );
+    None
 }
 
 fn free_port() -> u16 {

@@ -72,6 +72,31 @@ fn patch_response(response: &Response) -> Vec<Mismatch> {
     }
 }
 
+/// `schemas` is an array of strings that contains `urn`.
+fn check_schemas(body: &serde_json::Value, urn: &str, out: &mut Vec<Mismatch>) {
+    match body.get("schemas") {
+        Some(serde_json::Value::Array(items)) => {
+            if !items.iter().any(|item| item.as_str() == Some(urn)) {
+                out.push(Mismatch::new(
+                    "body.schemas",
+                    format!("to contain {urn:?}"),
+                    super::predicate::excerpt(&serde_json::Value::Array(items.clone())),
+                ));
+            }
+        }
+        Some(other) => out.push(Mismatch::new(
+            "body.schemas",
+            format!("an array containing {urn:?}"),
+            super::predicate::excerpt(other),
+        )),
+        None => out.push(Mismatch::new(
+            "body.schemas",
+            format!("an array containing {urn:?}"),
+            "absent",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,30 +126,5 @@ mod tests {
         assert_eq!(patch_response(&response(200, "{}")).len(), 1);
         assert_eq!(patch_response(&response(204, "{}")).len(), 1);
         assert_eq!(patch_response(&response(201, "")).len(), 1);
-    }
-}
-
-/// `schemas` is an array of strings that contains `urn`.
-fn check_schemas(body: &serde_json::Value, urn: &str, out: &mut Vec<Mismatch>) {
-    match body.get("schemas") {
-        Some(serde_json::Value::Array(items)) => {
-            if !items.iter().any(|item| item.as_str() == Some(urn)) {
-                out.push(Mismatch::new(
-                    "body.schemas",
-                    format!("to contain {urn:?}"),
-                    super::predicate::excerpt(&serde_json::Value::Array(items.clone())),
-                ));
-            }
-        }
-        Some(other) => out.push(Mismatch::new(
-            "body.schemas",
-            format!("an array containing {urn:?}"),
-            super::predicate::excerpt(other),
-        )),
-        None => out.push(Mismatch::new(
-            "body.schemas",
-            format!("an array containing {urn:?}"),
-            "absent",
-        )),
     }
 }

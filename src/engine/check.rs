@@ -360,8 +360,13 @@ pub(crate) fn evaluate_expect(
             }
         }
     }
-    let needs_json =
-        expect.includes.is_some() || !expect.body.is_empty() || !expect.matchers.is_empty();
+    // patch_response judges empty bodies itself (204 has none).
+    let needs_json = expect.includes.is_some()
+        || !expect.body.is_empty()
+        || expect
+            .matchers
+            .iter()
+            .any(|m| !matches!(m, crate::suite::model::Matcher::PatchResponse(_)));
     if needs_json && response.json.is_none() {
         let actual = match &response.json_error {
             Some(err) => format!("invalid JSON ({err})"),
@@ -371,6 +376,9 @@ pub(crate) fn evaluate_expect(
         return out;
     }
     let Some(body) = &response.json else {
+        for matcher in &expect.matchers {
+            out.extend(matchers::evaluate(matcher, response));
+        }
         return out;
     };
     // Shape before values: a broken ListResponse explains a wrong element better.

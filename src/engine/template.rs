@@ -15,7 +15,7 @@ use super::path;
 pub enum TemplateError {
     #[error("undefined variable `{0}`")]
     Undefined(String),
-    #[error("unknown filter `{0}` (known: upper, lower, json, urlencode)")]
+    #[error("unknown filter `{0}` (known: upper, lower, json, urlencode, last_segment)")]
     UnknownFilter(String),
     #[error("unclosed `{{{{` in {0:?}")]
     Unclosed(String),
@@ -25,7 +25,7 @@ pub enum TemplateError {
     Path(#[from] path::PathError),
 }
 
-const FILTERS: [&str; 4] = ["upper", "lower", "json", "urlencode"];
+const FILTERS: [&str; 5] = ["upper", "lower", "json", "urlencode", "last_segment"];
 
 /// Variables visible to templates, plus the generators of unique values.
 #[derive(Debug, Clone, Default)]
@@ -170,6 +170,21 @@ fn apply_filter(filter: &str, value: Value) -> Result<Value, TemplateError> {
             )
             .to_string(),
         ),
+        // The last path segment of a URL, percent-decoded: the id in a Location.
+        "last_segment" => {
+            let text = as_text(&value);
+            let path = text.split(['?', '#']).next().unwrap_or_default();
+            let segment = path
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or_default();
+            Value::String(
+                percent_encoding::percent_decode_str(segment)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            )
+        }
         other => return Err(TemplateError::UnknownFilter(other.to_string())),
     })
 }

@@ -15,6 +15,8 @@ use crate::scim::urns;
 
 pub const MAX_OPERATIONS: usize = 1000;
 pub const MAX_PAYLOAD_SIZE: usize = 1_048_576;
+/// Marks the `bulk-id-unresolved` fault inside the id table.
+const UNRESOLVED: &str = "\u{0}unresolved";
 
 pub fn handle(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Response, ScimError> {
     if body.len() > MAX_PAYLOAD_SIZE {
@@ -55,6 +57,9 @@ pub fn handle(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Res
         };
 
     let mut ids: HashMap<String, String> = HashMap::new();
+    if state.faults.has(super::faults::Fault::BulkIdUnresolved) {
+        ids.insert(UNRESOLVED.to_string(), String::new());
+    }
     let mut results = Vec::new();
     let mut errors = 0;
     for operation in operations {
@@ -154,13 +159,15 @@ fn execute(
         data.clone()
             .ok_or_else(|| ScimError::invalid_syntax(format!("{method} needs data")))
     };
+    let mut created = None;
     let response = match (method, id) {
         ("POST", None) => {
             let bulk_id = bulk_id
                 .ok_or_else(|| ScimError::invalid_syntax("POST operations need a bulkId"))?;
             let (response, new_id) =
                 handlers::create_stored(state, resource_type, &need_data()?, &[])?;
-            ids.insert(bulk_id.to_string(), new_id);
+            ids.insert(bulk_id.to_string(), new_id.clone());
+            created = Some(new_id);
             response
         }
         ("PUT", Some(id)) => {
@@ -183,8 +190,13 @@ fn execute(
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
-    let location = header_text(header::LOCATION)
-        .or_else(|| id.map(|id| render_location(state, resource_type, id)));
+    // The location comes from the id, not the Location header, which a
+    // fault may remove: bulk results always say where the resource is.
+    let location = created
+        .as_deref()
+        .or(id)
+        .filter(|_| method != "DELETE")
+        .map(|id| render_location(state, resource_type, id));
     Ok((response.status(), location, header_text(header::ETAG)))
 }
 
@@ -199,6 +211,9 @@ fn render_location(
 /// Replaces `bulkId:ID` strings with the ids of resources created earlier in
 /// the same request.
 fn resolve_references(value: &Value, ids: &HashMap<String, String>) -> Result<Value, ScimError> {
+    if ids.contains_key(UNRESOLVED) {
+        return Ok(value.clone());
+    }
     Ok(match value {
         Value::String(text) => match text.split_once("bulkId:") {
             Some((before, reference)) => {

@@ -83,6 +83,15 @@ faults! {
     IfNoneMatchIgnored => ("if-none-match-ignored", 7644, "3.14", "If-None-Match with the current ETag answers 200, not 304"),
     PatchSilentlyIgnored => ("patch-silently-ignored", 7644, "3.5.2", "PATCH answers 200 and changes nothing"),
     PatchEmptyBody200 => ("patch-empty-body-200", 7644, "3.5.2", "a successful PATCH answers 200 with an empty body"),
+    BulkIdUnresolved => ("bulk-id-unresolved", 7644, "3.7.2", "bulkId references in bulk data are not replaced by the new ids"),
+    CountZeroIsDefault => ("count-zero-is-default", 7644, "3.4.2.4", "count=0 is treated as \"use the default page size\""),
+    StartIndexBelowOneRejected => ("start-index-below-one-rejected", 7644, "3.4.2.4", "startIndex below 1 answers 400 instead of being treated as 1"),
+    SearchUnsupported => ("search-unsupported", 7644, "3.4.3", "POST .search answers 404"),
+    MeAnswers500 => ("me-500", 7644, "3.11", "/Me answers 500 instead of 501 Not Implemented"),
+    JsonRequestsRejected => ("json-requests-rejected", 7644, "3.8", "request bodies typed application/json are refused with 415"),
+    AnonymousAllowed => ("anonymous-allowed", 7644, "3.12", "requests without credentials are served"),
+    MalformedJson500 => ("malformed-json-500", 7644, "3.12", "a malformed JSON body answers 500"),
+    RequiredNotEnforced => ("required-not-enforced", 7643, "4.1.1", "a User without userName is created"),
 }
 
 #[derive(Debug, thiserror::Error)]

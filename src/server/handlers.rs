@@ -70,7 +70,7 @@ fn pair<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// Requests may be typed application/scim+json or application/json (RFC 7644 §3.8).
-fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, ScimError> {
+fn parse_body(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Value, ScimError> {
     if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
         let media = content_type
             .to_str()
@@ -80,7 +80,9 @@ fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, ScimError> {
             .unwrap_or_default()
             .trim()
             .to_ascii_lowercase();
-        if media != "application/scim+json" && media != "application/json" {
+        let json_refused =
+            media == "application/json" && state.faults.has(Fault::JsonRequestsRejected);
+        if (media != "application/scim+json" && media != "application/json") || json_refused {
             return Err(ScimError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 None,
@@ -88,8 +90,13 @@ fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, ScimError> {
             ));
         }
     }
-    serde_json::from_slice(body)
-        .map_err(|e| ScimError::invalid_syntax(format!("the body is not valid JSON: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        if state.faults.has(Fault::MalformedJson500) {
+            ScimError::internal("unexpected error")
+        } else {
+            ScimError::invalid_syntax(format!("the body is not valid JSON: {e}"))
+        }
+    })
 }
 
 fn resource_type_for<'s>(
@@ -389,7 +396,7 @@ pub async fn create(
 ) -> Response {
     let result = (|| {
         let resource_type = resource_type_for(&state, &endpoint)?;
-        let body = parse_body(&headers, &body)?;
+        let body = parse_body(&state, &headers, &body)?;
         create_resource(&state, resource_type, &body, &query_pairs(&raw))
     })();
     respond(&state, result)
@@ -435,7 +442,9 @@ pub fn insert_new(
     if state.faults.has(Fault::ExternalIdNotStored) {
         data.remove("externalId");
     }
-    resource::check_required(state.registry, resource_type, &data)?;
+    if !state.faults.has(Fault::RequiredNotEnforced) {
+        resource::check_required(state.registry, resource_type, &data)?;
+    }
     check_integrity(state, store, resource_type, &data, None)?;
     complete_members(store, &mut data);
     let now = Utc::now();
@@ -533,7 +542,7 @@ pub async fn replace(
 ) -> Response {
     let result = (|| {
         let resource_type = resource_type_for(&state, &endpoint)?;
-        let body = parse_body(&headers, &body)?;
+        let body = parse_body(&state, &headers, &body)?;
         replace_resource(
             &state,
             resource_type,
@@ -628,7 +637,7 @@ pub async fn modify(
 ) -> Response {
     let result = (|| {
         let resource_type = resource_type_for(&state, &endpoint)?;
-        let body = parse_body(&headers, &body)?;
+        let body = parse_body(&state, &headers, &body)?;
         patch_resource(
             &state,
             resource_type,
@@ -798,9 +807,12 @@ pub async fn search(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if state.faults.has(Fault::SearchUnsupported) {
+        return error_response(&state, &ScimError::not_found("no such endpoint"));
+    }
     let result = (|| {
         let resource_type = resource_type_for(&state, &endpoint)?;
-        let body = parse_body(&headers, &body)?;
+        let body = parse_body(&state, &headers, &body)?;
         let params = QueryParams::from_search_request(&body)?;
         answer_query(&state, &[resource_type], &params)
     })();
@@ -808,8 +820,11 @@ pub async fn search(
 }
 
 pub async fn search_root(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    if state.faults.has(Fault::SearchUnsupported) {
+        return error_response(&state, &ScimError::not_found("no such endpoint"));
+    }
     let result = (|| {
-        let body = parse_body(&headers, &body)?;
+        let body = parse_body(&state, &headers, &body)?;
         let params = QueryParams::from_search_request(&body)?;
         let types: Vec<&ResourceTypeDef> = state.registry.resource_types().iter().collect();
         answer_query(&state, &types, &params)
@@ -823,6 +838,9 @@ pub async fn bulk(State(state): State<Shared>, headers: HeaderMap, body: Bytes) 
 }
 
 pub async fn me(State(state): State<Shared>) -> Response {
+    if state.faults.has(Fault::MeAnswers500) {
+        return error_response(&state, &ScimError::internal("no user"));
+    }
     error_response(
         &state,
         &ScimError::not_implemented(

@@ -230,7 +230,8 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .is_some_and(|token| constant_time_eq(token.trim().as_bytes(), state.token.as_bytes()));
-    let response = if public || authorized {
+    let anonymous_allowed = state.faults.has(faults::Fault::AnonymousAllowed);
+    let response = if public || authorized || anonymous_allowed {
         next.run(request).await
     } else {
         handlers::error_response(&state, &ScimError::unauthorized())

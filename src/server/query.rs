@@ -218,6 +218,9 @@ fn finish(all: Vec<Value>, params: &QueryParams, faults: &FaultSet) -> Result<Va
     if total == 0 && faults.has(Fault::NoMatch404) {
         return Err(ScimError::not_found("no resources match"));
     }
+    if faults.has(Fault::StartIndexBelowOneRejected) && params.start_index.is_some_and(|s| s < 1) {
+        return Err(ScimError::invalid_value("startIndex must be 1 or more"));
+    }
     let start = params.start_index.unwrap_or(1).max(1);
     let skip = if faults.has(Fault::StartIndexZeroBased) {
         start as usize
@@ -227,6 +230,7 @@ fn finish(all: Vec<Value>, params: &QueryParams, faults: &FaultSet) -> Result<Va
     let requested = params.count.map(|c| c.max(0) as usize);
     let count = match requested {
         _ if faults.has(Fault::CountIgnored) => usize::MAX,
+        Some(0) if faults.has(Fault::CountZeroIsDefault) => MAX_RESULTS,
         Some(count) => count.min(MAX_RESULTS),
         None => MAX_RESULTS,
     };

@@ -363,6 +363,18 @@ pub enum Matcher {
     /// A successful PATCH answer (RFC 7644 §3.5.2): 200 with the resource,
     /// or 204 with no body. Anything else, such as 200 with an empty body, fails.
     PatchResponse(PatchResponseSpec),
+    /// The body is a BulkResponse (RFC 7644 §3.7): each operation has its
+    /// method and a status (a string, or an object with `code`), a location
+    /// when it succeeded, and the error in `response` when it failed.
+    BulkResponse(BulkResponseSpec),
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkResponseSpec {
+    /// The expected status of each operation, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statuses: Option<Vec<u16>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]

@@ -26,7 +26,7 @@ fn runtime() -> tokio::runtime::Runtime {
 /// Runs every shipped suite against a reference server with these faults.
 async fn run_all(faults: FaultSet) -> Vec<CheckResult> {
     let mut config = ServerConfig::local(TOKEN.to_string());
-    config.faults = faults;
+    config.faults = faults.clone();
     let server = start(config).await.expect("server starts");
     let client = HttpClient::new(
         &server.base_url,
@@ -49,8 +49,12 @@ async fn run_all(faults: FaultSet) -> Vec<CheckResult> {
     })
     .await;
     assert!(matches!(outcome, RunOutcome::Completed(_)), "{outcome:?}");
-    assert_eq!(server.count("User"), 0, "the run left users behind");
-    assert_eq!(server.count("Group"), 0, "the run left groups behind");
+    let left = (server.count("User"), server.count("Group"));
+    assert_eq!(
+        left,
+        (0, 0),
+        "{faults:?}: the run left (users, groups) behind"
+    );
     server.stop().await;
     results
 }

@@ -1,9 +1,11 @@
 //! SCIM-aware matchers: what declarative predicates cannot express well.
 
+mod bulk_response;
 mod list_response;
 mod scim_error;
 mod scim_resource;
 
+pub use bulk_response::bulk_response;
 pub use list_response::list_response;
 pub use scim_error::scim_error;
 pub use scim_resource::scim_resource;
@@ -25,6 +27,7 @@ pub fn evaluate(matcher: &Matcher, response: &Response) -> Vec<Mismatch> {
             Matcher::ListResponse(_) => "a JSON ListResponse",
             Matcher::ScimError(_) => "a JSON SCIM Error",
             Matcher::ScimResource(_) | Matcher::PatchResponse(_) => "a JSON SCIM resource",
+            Matcher::BulkResponse(_) => "a JSON BulkResponse",
         };
         return vec![Mismatch::new("body", expected, actual)];
     };
@@ -33,6 +36,7 @@ pub fn evaluate(matcher: &Matcher, response: &Response) -> Vec<Mismatch> {
         Matcher::ScimError(spec) => scim_error(body, response.status, spec),
         Matcher::ScimResource(spec) => scim_resource(body, spec),
         Matcher::PatchResponse(_) => patch_response(response),
+        Matcher::BulkResponse(spec) => bulk_response(body, spec),
     }
 }
 

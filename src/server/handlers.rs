@@ -459,6 +459,7 @@ pub fn insert_new(
         created: now,
         modified: now,
         version: store.next_version(),
+        view: Value::Null,
     };
     store.put(stored.clone());
     Ok(stored)

@@ -140,24 +140,34 @@ pub fn run(
         && faults.has(Fault::AttributeNamesCaseSensitive)
         && !names_canonical(parsed, registry, resource_types)
     {
-        return finish(Vec::new(), params, faults);
+        let page = page_bounds(0, params, faults)?;
+        return Ok(list_response(Vec::new(), 0, &page, params, faults));
     }
 
-    let mut matches: Vec<(&ResourceTypeDef, Value)> = Vec::new();
+    // Filter and sort on each resource's stored view; render only the page.
+    let full_render = parsed.as_ref().is_some_and(needs_full_render);
+    let mut matches: Vec<Match<'_>> = Vec::new();
     for resource_type in resource_types {
         let info = CaseInfo {
             inner: registry.info_for(resource_type),
             force_case_exact: faults.has(Fault::FilterCaseSensitive),
         };
         for stored in candidates(store, resource_type, parsed.as_ref()) {
-            let full = render::full(registry, resource_type, store, stored, base_url, faults);
+            let rendered = full_render
+                .then(|| render::full(registry, resource_type, store, stored, base_url, faults));
             let keep = match &parsed {
-                Some(parsed) => filter::matches(parsed, &full, &info)
-                    .map_err(|e| ScimError::invalid_filter(e.to_string()))?,
+                Some(parsed) => {
+                    filter::matches(parsed, rendered.as_ref().unwrap_or(&stored.view), &info)
+                        .map_err(|e| ScimError::invalid_filter(e.to_string()))?
+                }
                 None => true,
             };
             if keep {
-                matches.push((resource_type, full));
+                matches.push(Match {
+                    resource_type,
+                    stored,
+                    rendered,
+                });
             }
         }
     }
@@ -178,54 +188,104 @@ pub fn run(
         sort(&mut matches, registry, sort_by, descending);
     }
 
-    let projected = matches
+    let page = page_bounds(matches.len(), params, faults)?;
+    let total = matches.len();
+    let resources: Vec<Value> = matches
         .into_iter()
-        .map(|(resource_type, full)| {
-            let projection = Projection::new(
-                resource_type,
-                params.attributes.as_deref(),
-                params.excluded_attributes.as_deref(),
-            );
-            if projection.is_identity()
-                || (faults.has(Fault::AttributesIgnored)
-                    && faults.has(Fault::ExcludedAttributesIgnored))
-            {
-                full
-            } else {
-                let projection = Projection::new(
-                    resource_type,
-                    params
-                        .attributes
-                        .as_deref()
-                        .filter(|_| !faults.has(Fault::AttributesIgnored)),
-                    params
-                        .excluded_attributes
-                        .as_deref()
-                        .filter(|_| !faults.has(Fault::ExcludedAttributesIgnored)),
+        .skip(page.skip)
+        .take(page.count)
+        .map(|found| {
+            let full = found.rendered.unwrap_or_else(|| {
+                render::full(
+                    registry,
+                    found.resource_type,
+                    store,
+                    found.stored,
+                    base_url,
+                    faults,
                 )
-                .keeping_never_returned(faults.has(Fault::PasswordReturned))
-                .letting_id_be_excluded(faults.has(Fault::IdExcludable));
-                projection.apply(registry, resource_type, &full)
-            }
+            });
+            project(registry, found.resource_type, &full, params, faults)
         })
         .collect();
-    finish(projected, params, faults)
+    Ok(list_response(resources, total, &page, params, faults))
 }
 
-/// Pagination (RFC 7644 §3.4.2.4) and the ListResponse.
-fn finish(all: Vec<Value>, params: &QueryParams, faults: &FaultSet) -> Result<Value, ScimError> {
-    let total = all.len();
+/// One resource that matched, rendered already if the filter needed it.
+struct Match<'s> {
+    resource_type: &'s ResourceTypeDef,
+    stored: &'s crate::server::store::Stored,
+    rendered: Option<Value>,
+}
+
+/// Filters on values only the full rendering has (User.groups, meta.location).
+fn needs_full_render(parsed: &Filter) -> bool {
+    let special = |path: &filter::AttrPath| {
+        path.name.eq_ignore_ascii_case("groups")
+            || (path.name.eq_ignore_ascii_case("meta")
+                && path
+                    .sub_attr
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("location")))
+            || path
+                .sub_attr
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("$ref"))
+    };
+    match parsed {
+        Filter::Compare { path, .. } | Filter::Present(path) => special(path),
+        Filter::And(a, b) | Filter::Or(a, b) => needs_full_render(a) || needs_full_render(b),
+        Filter::Not(inner) => needs_full_render(inner),
+        Filter::ValuePath { path, filter } => special(path) || needs_full_render(filter),
+    }
+}
+
+fn project(
+    registry: &SchemaRegistry,
+    resource_type: &ResourceTypeDef,
+    full: &Value,
+    params: &QueryParams,
+    faults: &FaultSet,
+) -> Value {
+    let projection = Projection::new(
+        resource_type,
+        params
+            .attributes
+            .as_deref()
+            .filter(|_| !faults.has(Fault::AttributesIgnored)),
+        params
+            .excluded_attributes
+            .as_deref()
+            .filter(|_| !faults.has(Fault::ExcludedAttributesIgnored)),
+    )
+    .keeping_never_returned(faults.has(Fault::PasswordReturned))
+    .letting_id_be_excluded(faults.has(Fault::IdExcludable));
+    if projection.is_identity() {
+        return full.clone();
+    }
+    projection.apply(registry, resource_type, full)
+}
+
+struct Page {
+    start: usize,
+    skip: usize,
+    count: usize,
+    requested: Option<usize>,
+}
+
+/// Pagination (RFC 7644 §3.4.2.4): startIndex below 1 is 1, a negative count is 0.
+fn page_bounds(total: usize, params: &QueryParams, faults: &FaultSet) -> Result<Page, ScimError> {
     if total == 0 && faults.has(Fault::NoMatch404) {
         return Err(ScimError::not_found("no resources match"));
     }
     if faults.has(Fault::StartIndexBelowOneRejected) && params.start_index.is_some_and(|s| s < 1) {
         return Err(ScimError::invalid_value("startIndex must be 1 or more"));
     }
-    let start = params.start_index.unwrap_or(1).max(1);
+    let start = params.start_index.unwrap_or(1).max(1) as usize;
     let skip = if faults.has(Fault::StartIndexZeroBased) {
-        start as usize
+        start
     } else {
-        (start - 1) as usize
+        start - 1
     };
     let requested = params.count.map(|c| c.max(0) as usize);
     let count = match requested {
@@ -234,18 +294,32 @@ fn finish(all: Vec<Value>, params: &QueryParams, faults: &FaultSet) -> Result<Va
         Some(count) => count.min(MAX_RESULTS),
         None => MAX_RESULTS,
     };
-    let page: Vec<Value> = all.into_iter().skip(skip).take(count).collect();
-    let page_len = page.len();
-    let mut body = list_body(page, total, start as usize, faults);
+    Ok(Page {
+        start,
+        skip,
+        count,
+        requested,
+    })
+}
+
+fn list_response(
+    resources: Vec<Value>,
+    total: usize,
+    page: &Page,
+    _params: &QueryParams,
+    faults: &FaultSet,
+) -> Value {
+    let page_len = resources.len();
+    let mut body = list_body(resources, total, page.start, faults);
     if faults.has(Fault::ItemsPerPageIsCount)
-        && let Some(requested) = requested
+        && let Some(requested) = page.requested
     {
         body["itemsPerPage"] = json!(requested);
     }
     if faults.has(Fault::TotalResultsIsPageSize) {
         body["totalResults"] = json!(page_len);
     }
-    Ok(body)
+    body
 }
 
 pub fn list_body(resources: Vec<Value>, total: usize, start: usize, faults: &FaultSet) -> Value {
@@ -342,14 +416,15 @@ fn names_canonical(parsed: &Filter, registry: &SchemaRegistry, types: &[&Resourc
 
 /// Sorts by an attribute: caseExact-aware for strings, unassigned values last
 /// when ascending and first when descending (RFC 7644 §3.4.2.3).
-fn sort(
-    matches: &mut [(&ResourceTypeDef, Value)],
+fn sort<'s>(
+    matches: &mut Vec<Match<'s>>,
     registry: &SchemaRegistry,
     sort_by: &str,
     descending: bool,
 ) {
     let (urn, segments) = crate::scim::schema::split_attribute_ref(sort_by);
-    let case_exact = matches.first().is_some_and(|(rt, _)| {
+    let case_exact = matches.first().is_some_and(|found| {
+        let rt = found.resource_type;
         let path: Vec<&str> = segments.iter().map(String::as_str).collect();
         registry
             .resolve(rt, urn.as_deref(), &path)
@@ -375,19 +450,32 @@ fn sort(
         }
         SortKey::of(current, case_exact)
     };
-    matches.sort_by(|(_, a), (_, b)| {
-        let ordering = match (key(a), key(b)) {
-            (Some(x), Some(y)) => x.cmp(&y),
+    // Keys once per resource, then a stable sort (ties keep creation order).
+    let mut keyed: Vec<(Option<SortKey>, usize)> = matches
+        .iter()
+        .enumerate()
+        .map(|(index, m)| (key(m.rendered.as_ref().unwrap_or(&m.stored.view)), index))
+        .collect();
+    keyed.sort_by(|(a, _), (b, _)| {
+        let ordering = match (a, b) {
+            (Some(x), Some(y)) => x.cmp(y),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
             (None, None) => Ordering::Equal,
         };
+        // Unassigned values go last ascending and first descending.
         if descending {
             ordering.reverse()
         } else {
             ordering
         }
     });
+    let order: Vec<usize> = keyed.into_iter().map(|(_, index)| index).collect();
+    let mut slots: Vec<Option<Match<'_>>> = std::mem::take(matches).into_iter().map(Some).collect();
+    *matches = order
+        .into_iter()
+        .filter_map(|index| slots[index].take())
+        .collect();
 }
 
 fn lookup<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {

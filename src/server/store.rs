@@ -17,9 +17,27 @@ pub struct Stored {
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
     pub version: u64,
+    /// What filters and sorting look at: `data` plus `id` and `meta`,
+    /// built once per write so queries need not render every resource.
+    pub view: Value,
 }
 
 impl Stored {
+    fn build_view(&self) -> Value {
+        let mut view = self.data.clone();
+        view.insert("id".into(), Value::String(self.id.clone()));
+        view.insert(
+            "meta".into(),
+            serde_json::json!({
+                "resourceType": self.resource_type,
+                "created": self.created.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                "lastModified": self.modified.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                "version": self.etag(),
+            }),
+        );
+        Value::Object(view)
+    }
+
     pub fn etag(&self) -> String {
         format!("W/\"{}\"", self.version)
     }
@@ -98,7 +116,8 @@ impl Store {
     }
 
     /// Inserts or replaces a resource, keeping the indexes right.
-    pub fn put(&mut self, resource: Stored) {
+    pub fn put(&mut self, mut resource: Stored) {
+        resource.view = resource.build_view();
         if let Some(old) = self.remove_quietly(&resource.resource_type, &resource.id) {
             drop(old);
         }
@@ -204,6 +223,7 @@ mod tests {
             created: Utc::now(),
             modified: Utc::now(),
             version: 1,
+            view: Value::Null,
         }
     }
 

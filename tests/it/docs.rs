@@ -25,10 +25,18 @@ fn the_schema_command_prints_the_schema() {
 
 #[test]
 fn the_reference_server_doc_lists_every_fault() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/reference-server.md"))
-        .expect("docs/reference-server.md exists");
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/reference-server.md"
+    ))
+    .expect("docs/reference-server.md exists");
     for fault in scimspec::server::faults::Fault::ALL {
-        let row = format!("| `{}` | RFC {} §{} |", fault.name(), fault.rfc(), fault.section());
+        let row = format!(
+            "| `{}` | RFC {} §{} |",
+            fault.name(),
+            fault.rfc(),
+            fault.section()
+        );
         assert!(doc.contains(&row), "docs/reference-server.md lacks {row}");
     }
 }

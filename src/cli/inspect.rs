@@ -14,7 +14,7 @@ pub fn list(args: &ListArgs) -> u8 {
         Err(err) => return usage_error(err),
     };
     let suites = selection.apply(suites);
-    let rows: Vec<[String; 4]> = suites
+    let rows: Vec<[String; 5]> = suites
         .iter()
         .flat_map(|suite| {
             suite.checks.iter().map(move |check| {
@@ -32,7 +32,18 @@ pub fn list(args: &ListArgs) -> u8 {
                     .join(", ");
                 let mut tags = suite.tags.clone();
                 tags.extend(check.check.tags.iter().cloned());
-                [check.check.id.clone(), sections, levels, tags.join(",")]
+                let mode = if check.is_read_only() {
+                    "read"
+                } else {
+                    "write"
+                };
+                [
+                    check.check.id.clone(),
+                    sections,
+                    levels,
+                    mode.to_string(),
+                    tags.join(","),
+                ]
             })
         })
         .collect();
@@ -44,11 +55,11 @@ pub fn list(args: &ListArgs) -> u8 {
     };
     let (w0, w1, w2) = (width(0).max(5), width(1).max(7), width(2).max(5));
     println!(
-        "{:<w0$}  {:<w1$}  {:<w2$}  TAGS",
-        "CHECK", "SECTION", "LEVEL"
+        "{:<w0$}  {:<w1$}  {:<w2$}  {:<5}  TAGS",
+        "CHECK", "SECTION", "LEVEL", "MODE"
     );
-    for [id, sections, levels, tags] in &rows {
-        println!("{id:<w0$}  {sections:<w1$}  {levels:<w2$}  {tags}");
+    for [id, sections, levels, mode, tags] in &rows {
+        println!("{id:<w0$}  {sections:<w1$}  {levels:<w2$}  {mode:<5}  {tags}");
     }
     println!("\n{} checks in {} suites", rows.len(), suites.len());
     exit::OK

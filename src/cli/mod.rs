@@ -1,5 +1,6 @@
 //! Command-line interface (clap derive) and exit codes.
 
+mod coverage;
 mod inspect;
 mod run;
 mod serve;
@@ -24,7 +25,9 @@ pub mod exit {
 const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  no check failed (warnings, skips and errors do not fail a run)
-  1  at least one check failed (a MUST-level requirement is broken)
+  1  at least one check failed (a MUST-level requirement is broken); with
+     --fail-on should, also a warning; with --min-score, the MUST-level
+     score is below the minimum instead
   2  usage, configuration or suite-file error; nothing was run
   3  target unreachable, or credentials rejected during discovery";
 
@@ -49,10 +52,20 @@ pub enum Command {
     List(ListArgs),
     /// Explain a check: what it does, the requirement, how to fix a failure.
     Explain(ExplainArgs),
+    /// Show how many catalogue requirements the checks cover, per RFC section and level.
+    Coverage(CoverageArgs),
     /// Start the built-in reference SCIM server (in memory, for tests and demos).
     Serve(ServeArgs),
     /// Print the JSON Schema of the suite file format.
     Schema,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FailOn {
+    /// Only failures (broken MUST-level requirements).
+    Must,
+    /// Failures and warnings (broken SHOULD-level requirements).
+    Should,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -98,6 +111,17 @@ pub struct RunArgs {
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
+    /// Send no request that could change data: run only the checks that read
+    /// (GET, and POST to /.search). For live tenants.
+    #[arg(long)]
+    pub read_only: bool,
+    /// What makes the run fail (exit 1): a broken MUST, or also a broken SHOULD.
+    #[arg(long, value_enum, default_value_t = FailOn::Must)]
+    pub fail_on: FailOn,
+    /// Judge MUST-level results by score: exit 1 only when fewer than PCT
+    /// percent of the judged MUST-level checks pass (instead of on any failure).
+    #[arg(long, value_name = "PCT", value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub min_score: Option<u8>,
     /// Write the JSON report to this file.
     #[arg(long, value_name = "FILE")]
     pub report_json: Option<PathBuf>,
@@ -110,6 +134,19 @@ pub struct RunArgs {
     /// Colour output.
     #[arg(long, value_enum, default_value_t = ColorMode::Auto)]
     pub color: ColorMode,
+}
+
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// Also consider suites from this file or directory (repeatable).
+    #[arg(long = "suite", value_name = "PATH")]
+    pub suites: Vec<PathBuf>,
+    /// Use only the suites given with --suite.
+    #[arg(long)]
+    pub no_builtin: bool,
+    /// List every testable requirement no check covers.
+    #[arg(long)]
+    pub uncovered: bool,
 }
 
 #[derive(Debug, Args)]
@@ -161,6 +198,7 @@ pub fn main() -> ExitCode {
         Command::List(args) => inspect::list(&args),
         Command::Explain(args) => inspect::explain(&args),
         Command::Serve(args) => serve::execute(args),
+        Command::Coverage(args) => coverage::coverage(&args),
         Command::Schema => {
             print!("{}", crate::suite::schema::suite_schema_json());
             exit::OK

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{ColorMode, RunArgs, exit, suite_error, usage_error};
+use super::{ColorMode, FailOn, RunArgs, exit, suite_error, usage_error};
 use crate::http::auth::Credentials;
 use crate::http::client::{ClientOptions, HttpClient};
 use crate::report::Reporter;
@@ -27,7 +27,13 @@ pub fn execute(args: RunArgs) -> u8 {
         Ok(selection) => selection,
         Err(err) => return usage_error(err),
     };
-    let suites = selection.apply(suites);
+    let mut suites = selection.apply(suites);
+    if args.read_only {
+        for suite in &mut suites {
+            suite.checks.retain(|check| check.is_read_only());
+        }
+        suites.retain(|suite| !suite.checks.is_empty());
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -86,6 +92,12 @@ pub fn execute(args: RunArgs) -> u8 {
         ("authentication".to_string(), auth.to_string()),
         ("jobs".to_string(), args.jobs.to_string()),
     ];
+    if args.read_only {
+        options.push((
+            "mode".to_string(),
+            "read-only (only GET and POST /.search are sent)".to_string(),
+        ));
+    }
     if embedded.is_some() {
         options.insert(
             0,
@@ -120,7 +132,27 @@ pub fn execute(args: RunArgs) -> u8 {
     match outcome {
         RunOutcome::Fatal(_) => exit::UNREACHABLE,
         RunOutcome::Completed(_) if report_failed => exit::USAGE,
-        RunOutcome::Completed(summary) if summary.failed > 0 => exit::FAILURES,
-        RunOutcome::Completed(_) => exit::OK,
+        RunOutcome::Completed(summary) => {
+            // With --min-score, MUST-level failures are tolerated down to the score.
+            let must_gate = match args.min_score {
+                Some(minimum) => {
+                    let score = summary.must_percent().unwrap_or(100.0);
+                    let below = score < f64::from(minimum);
+                    if below {
+                        eprintln!(
+                            "scimspec: MUST compliance {score:.1}% is below --min-score {minimum}"
+                        );
+                    }
+                    below
+                }
+                None => summary.failed > 0,
+            };
+            let should_gate = args.fail_on == FailOn::Should && summary.warned > 0;
+            if must_gate || should_gate {
+                exit::FAILURES
+            } else {
+                exit::OK
+            }
+        }
     }
 }

@@ -22,6 +22,8 @@ pub struct Requirement {
     pub needs: String,
     /// `safe` (read-only) or `mutating`.
     pub mode: String,
+    /// Why the requirement cannot be tested black-box over HTTP, if it cannot.
+    pub untestable: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -76,6 +78,11 @@ impl Catalogue {
                 how_to_test: fields[5].to_string(),
                 needs: fields[6].to_string(),
                 mode: fields[7].to_string(),
+                untestable: fields
+                    .get(8)
+                    .map(|reason| reason.trim())
+                    .filter(|reason| !reason.is_empty())
+                    .map(str::to_string),
             };
             if catalogue.by_id.contains_key(&row.id) {
                 return Err(err(format!("duplicate id {}", row.id)));
@@ -115,6 +122,8 @@ mod tests {
         assert_eq!(row.rfc, 7644);
         assert_eq!(row.section, "3.3");
         assert_eq!(row.level, Level::Must);
+        assert!(row.untestable.is_none());
+        assert!(catalogue.get("P-3.12-12").unwrap().untestable.is_some());
     }
 
     #[test]

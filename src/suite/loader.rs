@@ -448,6 +448,19 @@ checks:
     }
 
     #[test]
+    fn every_shipped_check_cites_a_catalogue_requirement() {
+        for suite in load_builtin().expect("shipped suites are valid") {
+            for check in &suite.checks {
+                assert!(
+                    check.requirements.iter().any(|r| r.id.is_some()),
+                    "{} cites no catalogue id",
+                    check.check.id
+                );
+            }
+        }
+    }
+
+    #[test]
     fn requirements_are_completed_from_the_catalogue() {
         let suite = parse_suite("demo.yaml", GOOD).unwrap();
         let requirement = &suite.checks[0].requirements[0];

@@ -31,6 +31,27 @@ pub struct LoadedCheck {
 }
 
 impl LoadedCheck {
+    /// True when every request the check can send (steps and cleanup) only
+    /// reads: GET, HEAD, or POST to a `/.search` endpoint. `--read-only` runs
+    /// only these.
+    pub fn is_read_only(&self) -> bool {
+        self.check
+            .steps
+            .iter()
+            .chain(&self.check.cleanup)
+            .all(|step| {
+                let method = step.request.method.to_ascii_uppercase();
+                method == "GET"
+                    || method == "HEAD"
+                    || (method == "POST"
+                        && step
+                            .request
+                            .path
+                            .trim_end_matches('/')
+                            .ends_with("/.search"))
+            })
+    }
+
     /// The strongest level among the check's requirements decides what a
     /// broken expectation means.
     pub fn severity(&self) -> Severity {

@@ -4,5 +4,6 @@ mod cli;
 mod docs;
 mod faults;
 mod interop;
+mod modes;
 mod reference_server;
 mod support;

@@ -9,6 +9,7 @@ use super::template::{Context, TemplateError};
 use super::{Mismatch, includes, matchers, path, predicate};
 use crate::http::client::{Exchange, HttpClient, OutgoingRequest, Response};
 use crate::scim::discovery::{ConditionOutcome, Discovery};
+use crate::scim::schema::SchemaRegistry;
 use crate::suite::model::{Expect, Request, Severity, Step};
 use crate::suite::{LoadedCheck, LoadedSuite};
 use crate::verdict::{CheckResult, StepFailure, Verdict};
@@ -82,7 +83,7 @@ pub async fn run_check(
     let severity = loaded.severity();
     for (index, step) in check.steps.iter().enumerate() {
         let name = step_name(step, index);
-        match run_step(env.client, &mut ctx, step, &name, &mut result.exchanges).await {
+        match run_step(env, &mut ctx, step, &name, &mut result.exchanges).await {
             StepOutcome::Passed => {}
             StepOutcome::CouldNotTest(reason) => {
                 result.verdict = Verdict::Error;
@@ -122,7 +123,7 @@ pub async fn run_check(
             .clone()
             .unwrap_or_else(|| format!("cleanup step {}", index + 1));
         if let Some(note) =
-            run_cleanup_step(env.client, &mut ctx, step, &name, &mut result.exchanges).await
+            run_cleanup_step(env, &mut ctx, step, &name, &mut result.exchanges).await
         {
             result.cleanup_notes.push(note);
         }
@@ -149,7 +150,7 @@ enum StepOutcome {
 }
 
 async fn run_step(
-    client: &HttpClient,
+    env: &CheckEnv<'_>,
     ctx: &mut Context,
     step: &Step,
     name: &str,
@@ -159,7 +160,7 @@ async fn run_step(
         Ok(request) => request,
         Err(err) => return StepOutcome::CouldNotTest(format!("template: {err}")),
     };
-    let (exchange, response) = client.send(&request).await;
+    let (exchange, response) = env.client.send(&request).await;
     let request_line = format!("{} {}", exchange.method, exchange.url);
     exchanges.push(exchange);
     let response = match response {
@@ -171,7 +172,7 @@ async fn run_step(
     // wrong. A missing value is not itself a finding; a later step that needs
     // it cannot be rendered and reports that.
     capture(ctx, step, &response);
-    let mismatches = evaluate_expect(&step.expect, &response, ctx);
+    let mismatches = evaluate_expect(&step.expect, &response, ctx, &env.discovery.registry);
     if mismatches.is_empty() {
         return StepOutcome::Passed;
     }
@@ -180,7 +181,7 @@ async fn run_step(
         request: request_line,
         status: Some(response.status),
         response_excerpt: (!response.body_text.is_empty()).then(|| {
-            client
+            env.client
                 .redactor()
                 .redact(&predicate::truncate(&response.body_text, EXCERPT_CHARS))
         }),
@@ -190,7 +191,7 @@ async fn run_step(
 
 /// Runs a cleanup step; returns a note when it did not go as expected.
 async fn run_cleanup_step(
-    client: &HttpClient,
+    env: &CheckEnv<'_>,
     ctx: &mut Context,
     step: &Step,
     name: &str,
@@ -202,7 +203,7 @@ async fn run_cleanup_step(
         Err(TemplateError::Undefined(_)) => return None,
         Err(err) => return Some(format!("{name}: template: {err}")),
     };
-    let (exchange, response) = client.send(&request).await;
+    let (exchange, response) = env.client.send(&request).await;
     let request_line = format!("{} {}", exchange.method, exchange.url);
     exchanges.push(exchange);
     let response = match response {
@@ -217,7 +218,7 @@ async fn run_cleanup_step(
         || !step.expect.body.is_empty()
         || !step.expect.matchers.is_empty();
     if has_expectations {
-        let mismatches = evaluate_expect(&step.expect, &response, ctx);
+        let mismatches = evaluate_expect(&step.expect, &response, ctx, &env.discovery.registry);
         if let Some(first) = mismatches.first() {
             return Some(format!("{name}: {request_line}: {first}"));
         }
@@ -308,6 +309,7 @@ pub(crate) fn evaluate_expect(
     expect: &Expect,
     response: &Response,
     ctx: &Context,
+    registry: &SchemaRegistry,
 ) -> Vec<Mismatch> {
     let mut out = Vec::new();
     if let Some(status) = &expect.status {
@@ -377,13 +379,13 @@ pub(crate) fn evaluate_expect(
     }
     let Some(body) = &response.json else {
         for matcher in &expect.matchers {
-            out.extend(matchers::evaluate(matcher, response));
+            out.extend(matchers::evaluate(matcher, response, ctx, registry));
         }
         return out;
     };
     // Shape before values: a broken ListResponse explains a wrong element better.
     for matcher in &expect.matchers {
-        out.extend(matchers::evaluate(matcher, response));
+        out.extend(matchers::evaluate(matcher, response, ctx, registry));
     }
     if let Some(expected) = &expect.includes {
         match ctx.render_value(expected) {
@@ -474,13 +476,13 @@ mod tests {
             "includes": {"id": "1"},
             "body": [{"path": "meta.location", "exists": true}]
         }));
-        assert!(evaluate_expect(&ok, &r, &ctx).is_empty());
+        assert!(evaluate_expect(&ok, &r, &ctx, &SchemaRegistry::default()).is_empty());
         let bad = expect(json!({
             "status": 200,
             "headers": [{"name": "ETag", "present": true}, {"name": "Location", "equals": "elsewhere"}],
             "includes": {"id": "2"}
         }));
-        let paths: Vec<String> = evaluate_expect(&bad, &r, &ctx)
+        let paths: Vec<String> = evaluate_expect(&bad, &r, &ctx, &SchemaRegistry::default())
             .into_iter()
             .map(|m| m.path)
             .collect();
@@ -503,7 +505,7 @@ mod tests {
         let e = expect(
             json!({"body": [{"path": "a", "exists": true}], "matchers": [{"list_response": {}}]}),
         );
-        let mismatches = evaluate_expect(&e, &r, &ctx);
+        let mismatches = evaluate_expect(&e, &r, &ctx, &SchemaRegistry::default());
         assert_eq!(mismatches.len(), 1);
         assert!(mismatches[0].actual.contains("invalid JSON"));
     }

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::engine::path;
 use crate::http::client::{Exchange, HttpClient, OutgoingRequest};
+use crate::scim::schema::SchemaRegistry;
 use crate::suite::model::Condition;
 
 /// One discovery document: loaded, or why it could not be.
@@ -30,6 +31,9 @@ pub struct Discovery {
     pub schemas: Document,
     /// Every request discovery sent, for the report.
     pub exchanges: Vec<Exchange>,
+    /// The target's own schemas and resource types, as a typed model (empty
+    /// when the documents could not be read).
+    pub registry: SchemaRegistry,
 }
 
 /// Why the run cannot go on at all.
@@ -99,11 +103,16 @@ impl Discovery {
         let service_provider_config = fetch("/ServiceProviderConfig", false).await?;
         let resource_types = fetch("/ResourceTypes", true).await?;
         let schemas = fetch("/Schemas", true).await?;
+        let registry = match (schemas.value(), resource_types.value()) {
+            (Some(schemas), Some(types)) => SchemaRegistry::from_discovery(schemas, types),
+            _ => SchemaRegistry::default(),
+        };
         let discovery = Discovery {
             service_provider_config,
             resource_types,
             schemas,
             exchanges,
+            registry,
         };
         discovery.probe_credentials(client).await
     }
@@ -404,6 +413,7 @@ mod tests {
                 {"id": "urn:u", "attributes": [{"name": "emails", "subAttributes": [{"name": "value"}]}]}
             ]})),
             exchanges: vec![],
+            registry: SchemaRegistry::default(),
         }
     }
 

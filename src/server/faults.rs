@@ -92,6 +92,9 @@ faults! {
     AnonymousAllowed => ("anonymous-allowed", 7644, "3.12", "requests without credentials are served"),
     MalformedJson500 => ("malformed-json-500", 7644, "3.12", "a malformed JSON body answers 500"),
     RequiredNotEnforced => ("required-not-enforced", 7643, "4.1.1", "a User without userName is created"),
+    // -- filtering (RFC 7644 §3.4.2.2): add new filter faults below --
+    // -- PATCH (RFC 7644 §3.5.2): add new PATCH faults below --
+    // -- other areas: add new faults below --
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -367,6 +367,28 @@ pub enum Matcher {
     /// method and a status (a string, or an object with `code`), a location
     /// when it succeeded, and the error in `response` when it failed.
     BulkResponse(BulkResponseSpec),
+    /// The ListResponse holds exactly the candidates that match `filter`,
+    /// as decided by scimspec's own filter evaluator with the target's
+    /// schemas (caseExact etc. as the server declares them).
+    FilterResults(FilterResultsSpec),
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FilterResultsSpec {
+    /// The filter to evaluate locally (templated); normally the one the
+    /// request sent, scoped to the check's own resources.
+    pub filter: String,
+    /// Every resource the query could return (templated, usually captured
+    /// representations such as `"{{ user_a }}"`).
+    pub candidates: Vec<Value>,
+    /// The resource type whose schema decides comparisons (default `User`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        rename = "resourceType"
+    )]
+    pub resource_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]

@@ -1,11 +1,13 @@
 //! SCIM-aware matchers: what declarative predicates cannot express well.
 
 mod bulk_response;
+mod filter_results;
 mod list_response;
 mod scim_error;
 mod scim_resource;
 
 pub use bulk_response::bulk_response;
+pub use filter_results::filter_results;
 pub use list_response::list_response;
 pub use scim_error::scim_error;
 pub use scim_resource::scim_resource;
@@ -14,7 +16,12 @@ use super::Mismatch;
 use crate::http::client::Response;
 use crate::suite::model::Matcher;
 
-pub fn evaluate(matcher: &Matcher, response: &Response) -> Vec<Mismatch> {
+pub fn evaluate(
+    matcher: &Matcher,
+    response: &Response,
+    ctx: &crate::engine::template::Context,
+    registry: &crate::scim::schema::SchemaRegistry,
+) -> Vec<Mismatch> {
     if let Matcher::PatchResponse(_) = matcher {
         return patch_response(response);
     }
@@ -28,6 +35,7 @@ pub fn evaluate(matcher: &Matcher, response: &Response) -> Vec<Mismatch> {
             Matcher::ScimError(_) => "a JSON SCIM Error",
             Matcher::ScimResource(_) | Matcher::PatchResponse(_) => "a JSON SCIM resource",
             Matcher::BulkResponse(_) => "a JSON BulkResponse",
+            Matcher::FilterResults(_) => "a JSON ListResponse",
         };
         return vec![Mismatch::new("body", expected, actual)];
     };
@@ -37,6 +45,7 @@ pub fn evaluate(matcher: &Matcher, response: &Response) -> Vec<Mismatch> {
         Matcher::ScimResource(spec) => scim_resource(body, spec),
         Matcher::PatchResponse(_) => patch_response(response),
         Matcher::BulkResponse(spec) => bulk_response(body, spec),
+        Matcher::FilterResults(spec) => filter_results(body, spec, ctx, registry),
     }
 }
 

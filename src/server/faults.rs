@@ -95,6 +95,12 @@ faults! {
     // -- filtering (RFC 7644 §3.4.2.2): add new filter faults below --
     // -- PATCH (RFC 7644 §3.5.2): add new PATCH faults below --
     // -- other areas: add new faults below --
+    NegativeCountRejected => ("negative-count-rejected", 7644, "3.4.2.4", "a negative count answers 400 instead of being treated as 0"),
+    PastEnd404 => ("past-end-404", 7644, "3.4.2.4", "a page past the end answers 404"),
+    SubAttributeSelectionIgnored => ("sub-attribute-selection-ignored", 7644, "3.4.2.5", "attributes=name.givenName returns the whole name"),
+    AttributeSelectionCaseSensitive => ("attribute-selection-case-sensitive", 7644, "3.4.2.5", "attributes/excludedAttributes names are matched case-sensitively"),
+    UrnAttributeSelectionIgnored => ("urn-attribute-selection-ignored", 7644, "3.4.2.5", "URN-qualified names in attributes/excludedAttributes select nothing"),
+    MetaNotExcludable => ("meta-not-excludable", 7644, "3.4.2.5", "excludedAttributes=meta is ignored"),
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -277,8 +277,7 @@ fn resource_response(
         pair(pairs, "excludedAttributes")
             .filter(|_| !state.faults.has(Fault::ExcludedAttributesIgnored)),
     )
-    .keeping_never_returned(state.faults.has(Fault::PasswordReturned))
-    .letting_id_be_excluded(state.faults.has(Fault::IdExcludable));
+    .with_faults(&state.faults);
     let body = projection.apply(state.registry, resource_type, &full);
     let mut response = scim_response(state, status, &body);
     if !state.faults.has(Fault::NoEtagHeader)

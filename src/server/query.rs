@@ -258,8 +258,7 @@ fn project(
             .as_deref()
             .filter(|_| !faults.has(Fault::ExcludedAttributesIgnored)),
     )
-    .keeping_never_returned(faults.has(Fault::PasswordReturned))
-    .letting_id_be_excluded(faults.has(Fault::IdExcludable));
+    .with_faults(faults);
     if projection.is_identity() {
         return full.clone();
     }
@@ -280,6 +279,16 @@ fn page_bounds(total: usize, params: &QueryParams, faults: &FaultSet) -> Result<
     }
     if faults.has(Fault::StartIndexBelowOneRejected) && params.start_index.is_some_and(|s| s < 1) {
         return Err(ScimError::invalid_value("startIndex must be 1 or more"));
+    }
+    if faults.has(Fault::NegativeCountRejected) && params.count.is_some_and(|c| c < 0) {
+        return Err(ScimError::invalid_value("count must not be negative"));
+    }
+    if faults.has(Fault::PastEnd404)
+        && params
+            .start_index
+            .is_some_and(|s| s > 1 && s as usize > total)
+    {
+        return Err(ScimError::not_found("startIndex is past the last result"));
     }
     let start = params.start_index.unwrap_or(1).max(1) as usize;
     let skip = if faults.has(Fault::StartIndexZeroBased) {

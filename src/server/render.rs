@@ -188,6 +188,8 @@ fn stringify_booleans(value: &mut Value) {
 struct AttrRef {
     /// Canonical schema URN, or None for the core schema and common attributes.
     schema: Option<String>,
+    /// Written with a URN prefix.
+    qualified: bool,
     /// None: the whole schema (an extension URN on its own).
     name: Option<String>,
     sub: Option<String>,
@@ -198,10 +200,8 @@ struct AttrRef {
 pub struct Projection {
     attributes: Option<Vec<AttrRef>>,
     excluded: Vec<AttrRef>,
-    /// The `password-returned` fault: keep `returned: never` values.
-    keep_never: bool,
-    /// The `id-excludable` fault: excludedAttributes=id removes id.
-    id_excludable: bool,
+    /// Faults that change how attributes are selected.
+    faults: FaultSet,
 }
 
 impl Projection {
@@ -220,18 +220,27 @@ impl Projection {
         Projection {
             attributes: attributes.map(parse).filter(|refs| !refs.is_empty()),
             excluded: excluded.map(parse).unwrap_or_default(),
-            keep_never: false,
-            id_excludable: false,
+            faults: FaultSet::default(),
         }
     }
 
-    pub fn letting_id_be_excluded(mut self, excludable: bool) -> Projection {
-        self.id_excludable = excludable;
-        self
-    }
-
-    pub fn keeping_never_returned(mut self, keep: bool) -> Projection {
-        self.keep_never = keep;
+    /// Applies the selection faults the server runs with.
+    pub fn with_faults(mut self, faults: &FaultSet) -> Projection {
+        self.faults = faults.clone();
+        let ignore_subs = faults.has(Fault::SubAttributeSelectionIgnored);
+        let ignore_urns = faults.has(Fault::UrnAttributeSelectionIgnored);
+        let adjust = |r: &mut AttrRef| {
+            if ignore_subs {
+                r.sub = None;
+            }
+            if ignore_urns && r.qualified && r.name.is_some() {
+                r.name = Some(String::new());
+            }
+        };
+        if let Some(refs) = &mut self.attributes {
+            refs.iter_mut().for_each(adjust);
+        }
+        self.excluded.iter_mut().for_each(adjust);
         self
     }
 
@@ -252,7 +261,7 @@ impl Projection {
         let mut out = Map::new();
         for (key, value) in object {
             if key == "id"
-                && self.id_excludable
+                && self.faults.has(Fault::IdExcludable)
                 && self
                     .excluded
                     .iter()
@@ -325,13 +334,23 @@ impl Projection {
         (!out.is_empty()).then_some(Value::Object(out))
     }
 
-    fn refs_for<'r>(refs: &'r [AttrRef], scope: &Option<String>, name: &str) -> Vec<&'r AttrRef> {
+    fn refs_for<'r>(
+        &self,
+        refs: &'r [AttrRef],
+        scope: &Option<String>,
+        name: &str,
+    ) -> Vec<&'r AttrRef> {
+        let case_sensitive = self.faults.has(Fault::AttributeSelectionCaseSensitive);
         refs.iter()
             .filter(|r| {
                 r.schema == *scope
-                    && r.name
-                        .as_deref()
-                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                    && r.name.as_deref().is_some_and(|n| {
+                        if case_sensitive {
+                            n == name
+                        } else {
+                            n.eq_ignore_ascii_case(name)
+                        }
+                    })
             })
             .collect()
     }
@@ -344,14 +363,16 @@ impl Projection {
     ) -> Option<Value> {
         match attribute.returned {
             Returned::Always => return Some(value.clone()),
-            Returned::Never if self.keep_never => return Some(value.clone()),
+            Returned::Never if self.faults.has(Fault::PasswordReturned) => {
+                return Some(value.clone());
+            }
             Returned::Never => return None,
             Returned::Default | Returned::Request => {}
         }
-        let excluded = Self::refs_for(&self.excluded, scope, &attribute.name);
+        let excluded = self.refs_for(&self.excluded, scope, &attribute.name);
         match &self.attributes {
             Some(requested) => {
-                let named = Self::refs_for(requested, scope, &attribute.name);
+                let named = self.refs_for(requested, scope, &attribute.name);
                 if named.is_empty() {
                     return None;
                 }
@@ -367,6 +388,9 @@ impl Projection {
             None => {
                 if attribute.returned == Returned::Request {
                     return None;
+                }
+                if attribute.name == "meta" && self.faults.has(Fault::MetaNotExcludable) {
+                    return Some(value.clone());
                 }
                 if excluded.iter().any(|r| r.sub.is_none()) {
                     return None;
@@ -423,15 +447,16 @@ fn parse_ref(resource_type: &ResourceTypeDef, text: &str) -> AttrRef {
         if text.eq_ignore_ascii_case(schema) {
             return AttrRef {
                 schema: canonical(schema),
+                qualified: true,
                 name: None,
                 sub: None,
             };
         }
     }
-    let (schema, rest) = if text
+    let qualified = text
         .get(..4)
-        .is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
-    {
+        .is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
+    let (schema, rest) = if qualified {
         match text.rsplit_once(':') {
             Some((urn, rest)) => (canonical(urn), rest),
             None => (None, text),
@@ -442,6 +467,7 @@ fn parse_ref(resource_type: &ResourceTypeDef, text: &str) -> AttrRef {
     let mut parts = rest.splitn(2, '.');
     AttrRef {
         schema,
+        qualified,
         name: parts.next().map(str::to_string),
         sub: parts.next().map(str::to_string),
     }

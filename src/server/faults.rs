@@ -94,6 +94,26 @@ faults! {
     RequiredNotEnforced => ("required-not-enforced", 7643, "4.1.1", "a User without userName is created"),
     // -- filtering (RFC 7644 §3.4.2.2): add new filter faults below --
     // -- PATCH (RFC 7644 §3.5.2): add new PATCH faults below --
+    PatchAddReplacesMultiValued => ("patch-add-replaces-multi-valued", 7644, "3.5.2.1", "PATCH add to a multi-valued attribute replaces its values instead of appending"),
+    PatchAddDuplicates => ("patch-add-duplicates", 7644, "3.5.2.1", "PATCH add of a value already present appends a duplicate"),
+    PatchNoopBumpsVersion => ("patch-noop-bumps-version", 7644, "3.5.2.1", "a PATCH that changes nothing still bumps meta.version and meta.lastModified"),
+    PatchReplaceComplexWipes => ("patch-replace-complex-wipes", 7644, "3.5.2.3", "PATCH replace on a complex attribute drops the sub-attributes it does not name"),
+    PatchReplaceFilterReplacesAll => ("patch-replace-filter-replaces-all", 7644, "3.5.2.3", "PATCH replace with a value filter changes every value, not just the matching ones"),
+    PatchReplaceAppends => ("patch-replace-appends", 7644, "3.5.2.3", "PATCH replace on a multi-valued attribute without a filter appends instead of replacing"),
+    PatchNoTargetIgnored => ("patch-no-target-ignored", 7644, "3.5.2.3", "PATCH replace with a value filter that matches nothing succeeds and changes nothing"),
+    PatchRemoveRequiredAllowed => ("patch-remove-required-allowed", 7644, "3.5.2.2", "PATCH remove of a required attribute succeeds"),
+    PatchRemoveSubAttributeRemovesRecord => ("patch-remove-sub-attribute-removes-record", 7644, "3.5.2.2", "PATCH remove of a sub-attribute of filtered values removes the whole values"),
+    PatchPrimaryNotRebalanced => ("patch-primary-not-rebalanced", 7644, "3.5.2", "PATCH setting primary on one value leaves primary true on the others"),
+    PatchExtensionUrnDropped => ("patch-extension-urn-dropped", 7644, "3.5.2", "PATCH paths with an extension URN store the attribute at the top level; the URN never reaches schemas"),
+    PatchOpsReversed => ("patch-ops-reversed", 7644, "3.5.2", "PATCH operations are applied last to first"),
+    PatchArrayIndexIgnored => ("patch-array-index-ignored", 7644, "3.5.2", "array indexes in PATCH paths are ignored: emails[0].value updates every email"),
+    PatchUnknownOpIgnored => ("patch-unknown-op-ignored", 7644, "3.5.2", "PATCH operations with an op other than add, remove or replace are skipped"),
+    PatchAttributes204 => ("patch-attributes-204", 7644, "3.5.2", "PATCH answers 204 even when the attributes parameter is given"),
+    PatchUnknownAttributeIgnored => ("patch-unknown-attribute-ignored", 7644, "3.5.2", "PATCH paths naming no attribute of the schema are silently ignored"),
+    PatchPathCaseSensitive => ("patch-path-case-sensitive", 7644, "3.5.2", "attribute names in PATCH paths and value objects are matched case-sensitively"),
+    PatchReadOnlyIgnored => ("patch-read-only-ignored", 7644, "3.5.2", "PATCH of a readOnly attribute answers success and changes nothing"),
+    PatchInvalidPath500 => ("patch-invalid-path-500", 7644, "3.5.2", "a malformed PATCH path or value filter answers 500"),
+    PatchUrnNotChecked => ("patch-urn-not-checked", 7644, "3.5.2", "PATCH bodies without the PatchOp URN are accepted"),
     // -- other areas: add new faults below --
     NegativeCountRejected => ("negative-count-rejected", 7644, "3.4.2.4", "a negative count answers 400 instead of being treated as 0"),
     PastEnd404 => ("past-end-404", 7644, "3.4.2.4", "a page past the end answers 404"),
@@ -101,6 +121,12 @@ faults! {
     AttributeSelectionCaseSensitive => ("attribute-selection-case-sensitive", 7644, "3.4.2.5", "attributes/excludedAttributes names are matched case-sensitively"),
     UrnAttributeSelectionIgnored => ("urn-attribute-selection-ignored", 7644, "3.4.2.5", "URN-qualified names in attributes/excludedAttributes select nothing"),
     MetaNotExcludable => ("meta-not-excludable", 7644, "3.4.2.5", "excludedAttributes=meta is ignored"),
+    PutRecreates => ("put-recreates", 7643, "3.1", "PUT deletes the resource and creates it again under a new id"),
+    ClientMetaStored => ("client-meta-stored", 7643, "3.1", "meta.created sent by the client is stored"),
+    LastModifiedDiffers => ("last-modified-differs", 7643, "3.1", "a new resource's lastModified differs from created"),
+    RelativeMetaLocation => ("relative-meta-location", 7643, "3.1", "meta.location is a relative path"),
+    ExternalIdGenerated => ("external-id-generated", 7643, "3.1", "the server fills in externalId when the client sent none"),
+    NoWwwAuthenticate => ("no-www-authenticate", 7644, "2", "401 answers carry no WWW-Authenticate header"),
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -39,7 +39,7 @@ pub fn scim_response(state: &AppState, status: StatusCode, body: &Value) -> Resp
 
 pub fn error_response(state: &AppState, error: &ScimError) -> Response {
     let mut response = scim_response(state, error.status, &error.body(&state.faults));
-    if error.status == StatusCode::UNAUTHORIZED {
+    if error.status == StatusCode::UNAUTHORIZED && !state.faults.has(Fault::NoWwwAuthenticate) {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Bearer realm=\"scimspec\""),
@@ -451,12 +451,26 @@ pub fn insert_new(
     while store.contains_id(&id) {
         id = new_id(store.next_sequence());
     }
+    if state.faults.has(Fault::ExternalIdGenerated) && !data.contains_key("externalId") {
+        data.insert("externalId".into(), Value::String(id.clone()));
+    }
+    let created = body
+        .pointer("/meta/created")
+        .and_then(Value::as_str)
+        .and_then(crate::scim::datetime::parse)
+        .filter(|_| state.faults.has(Fault::ClientMetaStored))
+        .map_or(now, |t| t.with_timezone(&Utc));
+    let modified = if state.faults.has(Fault::LastModifiedDiffers) {
+        created + chrono::Duration::seconds(1)
+    } else {
+        created
+    };
     let stored = Stored {
         id,
         resource_type: resource_type.name.clone(),
         data,
-        created: now,
-        modified: now,
+        created,
+        modified,
         version: store.next_version(),
         view: Value::Null,
     };
@@ -607,6 +621,18 @@ pub fn replace_resource(
     } else {
         store.next_version()
     };
+    if state.faults.has(Fault::PutRecreates) {
+        store.remove(&resource_type.name, id);
+        let recreated = insert_new(state, &mut store, resource_type, body)?;
+        return Ok(resource_response(
+            state,
+            StatusCode::OK,
+            &store,
+            resource_type,
+            &recreated,
+            pairs,
+        ));
+    }
     let stored = Stored {
         data,
         modified: if state.faults.has(Fault::VersionNeverChanges) {

@@ -76,7 +76,11 @@ pub fn full(
                 "resourceType": resource_type.name,
                 "created": created,
                 "lastModified": modified,
-                "location": location(base_url, resource_type, &stored.id),
+                "location": if faults.has(Fault::RelativeMetaLocation) {
+                    format!("{}/{}", resource_type.endpoint.trim_start_matches('/'), stored.id)
+                } else {
+                    location(base_url, resource_type, &stored.id)
+                },
                 "version": stored.etag(),
             }),
         );

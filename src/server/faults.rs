@@ -127,6 +127,11 @@ faults! {
     RelativeMetaLocation => ("relative-meta-location", 7643, "3.1", "meta.location is a relative path"),
     ExternalIdGenerated => ("external-id-generated", 7643, "3.1", "the server fills in externalId when the client sent none"),
     NoWwwAuthenticate => ("no-www-authenticate", 7644, "2", "401 answers carry no WWW-Authenticate header"),
+    SchemaBadAttributeName => ("schema-bad-attribute-name", 7643, "2.1", "/Schemas publishes an attribute named \"employee number\""),
+    SchemaBadVocabulary => ("schema-bad-vocabulary", 7643, "2.2", "/Schemas spells characteristics its own way (\"readonly\", \"text\")"),
+    SchemaSimpleWithSubAttributes => ("schema-simple-with-sub-attributes", 7643, "1.2", "/Schemas gives a string attribute sub-attributes"),
+    SchemaComplexSubAttribute => ("schema-complex-sub-attribute", 7643, "2.3.8", "/Schemas nests a complex sub-attribute inside a complex attribute"),
+    SchemaComplexWithoutSubAttributes => ("schema-complex-without-sub-attributes", 7643, "2.2", "/Schemas lists a complex attribute without its sub-attributes"),
 }
 
 #[derive(Debug, thiserror::Error)]

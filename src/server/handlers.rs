@@ -229,13 +229,54 @@ pub async fn resource_type(State(state): State<Shared>, Path(id): Path<String>) 
     }
 }
 
+/// The schema-definition faults, applied to the published User schema.
+fn schema_faults(state: &AppState, mut schema: Value) -> Value {
+    let faults = &state.faults;
+    if schema.get("id").and_then(Value::as_str) != Some(urns::USER) {
+        return schema;
+    }
+    let Some(attributes) = schema.get_mut("attributes").and_then(Value::as_array_mut) else {
+        return schema;
+    };
+    let simple = |name: &str| json!({"name": name, "type": "string", "multiValued": false, "required": false, "caseExact": false, "mutability": "readWrite", "returned": "default", "uniqueness": "none"});
+    if faults.has(Fault::SchemaBadAttributeName) {
+        attributes.push(simple("employee number"));
+    }
+    if faults.has(Fault::SchemaBadVocabulary) {
+        let mut odd = simple("costCenterCode");
+        odd["type"] = json!("text");
+        odd["mutability"] = json!("readonly");
+        attributes.push(odd);
+    }
+    if faults.has(Fault::SchemaSimpleWithSubAttributes) {
+        let mut odd = simple("badgeNumber");
+        odd["subAttributes"] = json!([simple("prefix")]);
+        attributes.push(odd);
+    }
+    if faults.has(Fault::SchemaComplexSubAttribute) {
+        let mut inner = simple("location");
+        inner["type"] = json!("complex");
+        inner["subAttributes"] = json!([simple("building")]);
+        let mut outer = simple("workplace");
+        outer["type"] = json!("complex");
+        outer["subAttributes"] = json!([inner]);
+        attributes.push(outer);
+    }
+    if faults.has(Fault::SchemaComplexWithoutSubAttributes) {
+        let mut odd = simple("preferences");
+        odd["type"] = json!("complex");
+        attributes.push(odd);
+    }
+    schema
+}
+
 pub async fn schemas(State(state): State<Shared>, RawQuery(raw): RawQuery) -> Response {
     let base = state.base_url();
     let items = state
         .registry
         .schemas()
         .iter()
-        .map(|schema| schema.to_resource(&base))
+        .map(|schema| schema_faults(&state, schema.to_resource(&base)))
         .collect();
     discovery_list(&state, &raw, items)
 }
@@ -721,7 +762,7 @@ pub fn patch_resource(
         return Err(error);
     }
     complete_members(&store, &mut data);
-    let changed = data != existing.data;
+    let changed = data != existing.data || state.faults.has(Fault::PatchNoopBumpsVersion);
     let stored = if changed {
         let version = if state.faults.has(Fault::VersionNeverChanges) {
             existing.version
@@ -747,6 +788,9 @@ pub fn patch_resource(
     }
     if state.faults.has(Fault::PatchEmptyBody200) {
         return Ok(StatusCode::OK.into_response());
+    }
+    if state.faults.has(Fault::PatchAttributes204) && pair(pairs, "attributes").is_some() {
+        return Ok(StatusCode::NO_CONTENT.into_response());
     }
     Ok(resource_response(
         state,

@@ -371,6 +371,32 @@ pub enum Matcher {
     /// as decided by scimspec's own filter evaluator with the target's
     /// schemas (caseExact etc. as the server declares them).
     FilterResults(FilterResultsSpec),
+    /// The published schema definitions (a /Schemas ListResponse or one
+    /// Schema) obey one well-formedness rule of RFC 7643.
+    SchemaDefinitions(SchemaDefinitionsSpec),
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaDefinitionsSpec {
+    pub rule: SchemaRule,
+}
+
+/// One rule about schema definitions.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum SchemaRule {
+    /// Names follow ATTRNAME (RFC 7643 §2.1); `$ref` is allowed.
+    #[default]
+    AttributeNames,
+    /// type, mutability, returned and uniqueness use the defined keywords (§2.2, §7).
+    Vocabularies,
+    /// Simple attributes have no sub-attributes (§1.2).
+    SimpleWithoutSubAttributes,
+    /// Sub-attributes are not complex, except in the Schema meta-schema (§2.3.8).
+    SubAttributesNotComplex,
+    /// Complex attributes list their sub-attributes (§2.2).
+    ComplexHasSubAttributes,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]

@@ -3,12 +3,14 @@
 mod bulk_response;
 mod filter_results;
 mod list_response;
+mod schema_definitions;
 mod scim_error;
 mod scim_resource;
 
 pub use bulk_response::bulk_response;
 pub use filter_results::filter_results;
 pub use list_response::list_response;
+pub use schema_definitions::schema_definitions;
 pub use scim_error::scim_error;
 pub use scim_resource::scim_resource;
 
@@ -36,6 +38,7 @@ pub fn evaluate(
             Matcher::ScimResource(_) | Matcher::PatchResponse(_) => "a JSON SCIM resource",
             Matcher::BulkResponse(_) => "a JSON BulkResponse",
             Matcher::FilterResults(_) => "a JSON ListResponse",
+            Matcher::SchemaDefinitions(_) => "JSON schema definitions",
         };
         return vec![Mismatch::new("body", expected, actual)];
     };
@@ -46,6 +49,7 @@ pub fn evaluate(
         Matcher::PatchResponse(_) => patch_response(response),
         Matcher::BulkResponse(spec) => bulk_response(body, spec),
         Matcher::FilterResults(spec) => filter_results(body, spec, ctx, registry),
+        Matcher::SchemaDefinitions(spec) => schema_definitions(body, spec),
     }
 }
 

@@ -38,6 +38,7 @@ pub fn evaluate(
         || predicate.equals_ignore_case.is_some()
         || predicate.json_type.is_some()
         || predicate.matches.is_some()
+        || predicate.not_matches.is_some()
         || predicate.one_of.is_some()
         || predicate.length.is_some()
         || predicate.min_length.is_some()
@@ -113,6 +114,20 @@ pub fn evaluate(
                     excerpt(value),
                 )),
             },
+            Err(err) => out.push(Mismatch::new(&shown, "a valid regex", err.to_string())),
+        }
+    }
+    if let Some(pattern) = &predicate.not_matches {
+        match Regex::new(pattern) {
+            Ok(regex) => {
+                if value.as_str().is_none_or(|text| regex.is_match(text)) {
+                    out.push(Mismatch::new(
+                        &shown,
+                        format!("a string not matching /{pattern}/"),
+                        excerpt(value),
+                    ));
+                }
+            }
             Err(err) => out.push(Mismatch::new(&shown, "a valid regex", err.to_string())),
         }
     }

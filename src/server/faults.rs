@@ -131,6 +131,11 @@ faults! {
     SchemaBadVocabulary => ("schema-bad-vocabulary", 7643, "2.2", "/Schemas spells characteristics its own way (\"readonly\", \"text\")"),
     SchemaSimpleWithSubAttributes => ("schema-simple-with-sub-attributes", 7643, "1.2", "/Schemas gives a string attribute sub-attributes"),
     SchemaComplexSubAttribute => ("schema-complex-sub-attribute", 7643, "2.3.8", "/Schemas nests a complex sub-attribute inside a complex attribute"),
+    SchemaUserNameCaseExact => ("schema-username-case-exact", 7643, "4.1.1", "/Schemas describes userName as caseExact"),
+    SchemaPasswordReturned => ("schema-password-returned", 7643, "4.1.1", "/Schemas describes password as returned by default"),
+    SchemaGroupDisplayNameOptional => ("schema-group-display-name-optional", 7643, "8.7.1", "/Schemas describes Group displayName as optional"),
+    SchemaListsMessages => ("schema-lists-messages", 7644, "3.1", "/Schemas publishes the ListResponse message schema"),
+    DiscoveryPaginated => ("discovery-paginated", 7644, "4", "discovery endpoints apply count and startIndex"),
     SchemaComplexWithoutSubAttributes => ("schema-complex-without-sub-attributes", 7643, "2.2", "/Schemas lists a complex attribute without its sub-attributes"),
 }
 

@@ -188,6 +188,12 @@ fn discovery_list(state: &AppState, raw: &Option<String>, items: Vec<Value>) -> 
     if state.faults.has(Fault::DiscoveryBareArray) {
         return scim_response(state, StatusCode::OK, &Value::Array(items));
     }
+    let mut items = items;
+    if state.faults.has(Fault::DiscoveryPaginated)
+        && let Some(count) = pair(&query_pairs(raw), "count").and_then(|c| c.parse::<usize>().ok())
+    {
+        items.truncate(count);
+    }
     let total = items.len();
     scim_response(
         state,
@@ -232,8 +238,31 @@ pub async fn resource_type(State(state): State<Shared>, Path(id): Path<String>) 
 /// The schema-definition faults, applied to the published User schema.
 fn schema_faults(state: &AppState, mut schema: Value) -> Value {
     let faults = &state.faults;
-    if schema.get("id").and_then(Value::as_str) != Some(urns::USER) {
+    let id = schema
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let set = |schema: &mut Value, name: &str, key: &str, value: Value| {
+        if let Some(attributes) = schema.get_mut("attributes").and_then(Value::as_array_mut) {
+            for attribute in attributes.iter_mut() {
+                if attribute.get("name").and_then(Value::as_str) == Some(name) {
+                    attribute[key] = value.clone();
+                }
+            }
+        }
+    };
+    if id == urns::GROUP && faults.has(Fault::SchemaGroupDisplayNameOptional) {
+        set(&mut schema, "displayName", "required", json!(false));
+    }
+    if id != urns::USER {
         return schema;
+    }
+    if faults.has(Fault::SchemaUserNameCaseExact) {
+        set(&mut schema, "userName", "caseExact", json!(true));
+    }
+    if faults.has(Fault::SchemaPasswordReturned) {
+        set(&mut schema, "password", "returned", json!("default"));
     }
     let Some(attributes) = schema.get_mut("attributes").and_then(Value::as_array_mut) else {
         return schema;
@@ -277,6 +306,9 @@ pub async fn schemas(State(state): State<Shared>, RawQuery(raw): RawQuery) -> Re
         .schemas()
         .iter()
         .map(|schema| schema_faults(&state, schema.to_resource(&base)))
+        .chain(state.faults.has(Fault::SchemaListsMessages).then(|| {
+            json!({"schemas": [urns::SCHEMA], "id": urns::LIST_RESPONSE, "name": "ListResponse", "attributes": []})
+        }))
         .collect();
     discovery_list(&state, &raw, items)
 }
@@ -287,7 +319,11 @@ pub async fn schema(State(state): State<Shared>, Path(id): Path<String>) -> Resp
         return error_response(&state, &ScimError::not_found(format!("no schema {id}")));
     }
     match state.registry.schema(&id) {
-        Some(schema) => scim_response(&state, StatusCode::OK, &schema.to_resource(&base)),
+        Some(schema) => scim_response(
+            &state,
+            StatusCode::OK,
+            &schema_faults(&state, schema.to_resource(&base)),
+        ),
         None => error_response(&state, &ScimError::not_found(format!("no schema {id}"))),
     }
 }

@@ -405,7 +405,10 @@ fn validate_expect(expect: &Expect) -> Result<(), String> {
 
 fn validate_predicate(predicate: &PathPredicate) -> Result<(), String> {
     path::parse(&predicate.path).map_err(|e| e.to_string())?;
-    if let Some(pattern) = &predicate.matches {
+    for pattern in [&predicate.matches, &predicate.not_matches]
+        .into_iter()
+        .flatten()
+    {
         Regex::new(pattern).map_err(|e| format!("{}: invalid regex: {e}", predicate.path))?;
     }
     for value in [

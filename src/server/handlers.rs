@@ -409,6 +409,11 @@ fn check_integrity(
         } else {
             store.user_by_name(name)
         };
+        if state.faults.has(Fault::DeletedNamesReserved) && state.buried_user_name(name) {
+            return Err(ScimError::uniqueness(format!(
+                "userName {name:?} is already taken"
+            )));
+        }
         if let Some(other) = taken
             && Some(other) != own_id
         {
@@ -591,7 +596,10 @@ pub async fn get_one(
         let store = state.store.read().map_err(|_| lock_error())?;
         let stored = match store.get(&resource_type.name, &id) {
             Some(stored) => stored.clone(),
-            None => match state.graveyard_get(&resource_type.name, &id) {
+            None => match state
+                .graveyard_get(&resource_type.name, &id)
+                .filter(|_| state.faults.has(Fault::DeleteLeavesReadable))
+            {
                 Some(ghost) => ghost,
                 None => return Err(missing(&state, resource_type, &id)),
             },
@@ -601,10 +609,11 @@ pub async fn get_one(
             .and_then(|v| v.to_str().ok());
         if let Some(tags) = if_none_match
             && !state.faults.has(Fault::IfNoneMatchIgnored)
-            && tags
-                .split(',')
-                .map(str::trim)
-                .any(|t| t == stored.etag() || t == "*")
+            && (state.faults.has(Fault::IfNoneMatchAlways304)
+                || tags
+                    .split(',')
+                    .map(str::trim)
+                    .any(|t| t == stored.etag() || t == "*"))
         {
             let mut response = StatusCode::NOT_MODIFIED.into_response();
             if let Ok(etag) = HeaderValue::from_str(&stored.etag()) {
@@ -656,7 +665,9 @@ pub fn replace_resource(
 ) -> Result<Response, ScimError> {
     let mut data =
         resource::normalize_body(state.registry, resource_type, body, read_only_mode(state))?;
-    resource::check_required(state.registry, resource_type, &data)?;
+    if !state.faults.has(Fault::PutRequiredNotEnforced) {
+        resource::check_required(state.registry, resource_type, &data)?;
+    }
     let mut store = state.store.write().map_err(|_| lock_error())?;
     let Some(existing) = store.get(&resource_type.name, id).cloned() else {
         return Err(missing(state, resource_type, id));
@@ -866,8 +877,12 @@ pub fn delete_resource(
             existing.etag()
         )));
     }
+    if state.faults.has(Fault::DeletedStillListed) {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
     if let Some(removed) = store.remove(&resource_type.name, id)
-        && state.faults.has(Fault::DeleteLeavesReadable)
+        && (state.faults.has(Fault::DeleteLeavesReadable)
+            || state.faults.has(Fault::DeletedNamesReserved))
     {
         state.bury(removed);
     }

@@ -81,6 +81,20 @@ impl AppState {
         }
     }
 
+    /// Whether a deleted user had this userName (`deleted-names-reserved`).
+    fn buried_user_name(&self, user_name: &str) -> bool {
+        self.graveyard.lock().is_ok_and(|graveyard| {
+            graveyard.values().any(|stored| {
+                stored.resource_type == "User"
+                    && stored
+                        .data
+                        .get("userName")
+                        .and_then(serde_json::Value::as_str)
+                        .is_some_and(|name| name.eq_ignore_ascii_case(user_name))
+            })
+        })
+    }
+
     fn graveyard_get(&self, resource_type: &str, id: &str) -> Option<Stored> {
         self.graveyard
             .lock()

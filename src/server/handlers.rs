@@ -518,12 +518,37 @@ pub fn insert_new(
     resource_type: &ResourceTypeDef,
     body: &Value,
 ) -> Result<Stored, ScimError> {
+    if state.faults.has(Fault::SchemasOrderSensitive)
+        && body.pointer("/schemas/0").and_then(Value::as_str) != Some(resource_type.schema.as_str())
+    {
+        return Err(ScimError::invalid_value(
+            "the core schema must come first in schemas",
+        ));
+    }
+    let corrected;
+    let body = if state.faults.has(Fault::SchemasNotChecked) {
+        let mut fixed = body.clone();
+        fixed["schemas"] = json!([resource_type.schema]);
+        for extension in &resource_type.extensions {
+            if fixed.get(&extension.schema).is_some() {
+                if let Some(list) = fixed["schemas"].as_array_mut() {
+                    list.push(json!(extension.schema));
+                }
+            }
+        }
+        corrected = fixed;
+        &corrected
+    } else {
+        body
+    };
     let mut data =
         resource::normalize_body(state.registry, resource_type, body, read_only_mode(state))?;
     if state.faults.has(Fault::ExternalIdNotStored) {
         data.remove("externalId");
     }
-    if !state.faults.has(Fault::RequiredNotEnforced) {
+    let group_exempt =
+        resource_type.name == "Group" && state.faults.has(Fault::GroupDisplayNameNotRequired);
+    if !state.faults.has(Fault::RequiredNotEnforced) && !group_exempt {
         resource::check_required(state.registry, resource_type, &data)?;
     }
     check_integrity(state, store, resource_type, &data, None)?;
@@ -899,7 +924,27 @@ pub async fn list(
 ) -> Response {
     let result = (|| {
         let resource_type = resource_type_for(&state, &endpoint)?;
-        let params = QueryParams::from_pairs(&query_pairs(&raw))?;
+        let pairs = query_pairs(&raw);
+        if state.faults.has(Fault::UnknownParameterRejected) {
+            const KNOWN: [&str; 7] = [
+                "filter",
+                "sortBy",
+                "sortOrder",
+                "startIndex",
+                "count",
+                "attributes",
+                "excludedAttributes",
+            ];
+            if let Some((name, _)) = pairs
+                .iter()
+                .find(|(k, _)| !KNOWN.iter().any(|n| n.eq_ignore_ascii_case(k)))
+            {
+                return Err(ScimError::invalid_value(format!(
+                    "unknown parameter {name}"
+                )));
+            }
+        }
+        let params = QueryParams::from_pairs(&pairs)?;
         answer_query(&state, &[resource_type], &params)
     })();
     respond(&state, result)

@@ -237,7 +237,8 @@ fn router(state: Arc<AppState>) -> Router {
 async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let uri = request.uri().clone();
-    let public = uri.path() == format!("{BASE_PATH}/ServiceProviderConfig");
+    let public = uri.path() == format!("{BASE_PATH}/ServiceProviderConfig")
+        && !state.faults.has(faults::Fault::SpcRequiresAuth);
     let authorized = request
         .headers()
         .get(header::AUTHORIZATION)

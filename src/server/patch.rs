@@ -40,7 +40,7 @@ pub fn apply(
         .get("schemas")
         .and_then(Value::as_array)
         .is_some_and(|s| s.iter().any(|u| u.as_str() == Some(urns::PATCH_OP)));
-    if !has_urn {
+    if !has_urn && !faults.has(Fault::PatchUrnNotChecked) {
         return Err(ScimError::invalid_syntax(format!(
             "schemas must contain {}",
             urns::PATCH_OP
@@ -61,10 +61,17 @@ pub fn apply(
         core,
         faults,
     };
-    for operation in operations {
+    let mut ordered: Vec<&Value> = operations.iter().collect();
+    if faults.has(Fault::PatchOpsReversed) {
+        ordered.reverse();
+    }
+    for operation in ordered {
         context.apply_one(data, operation)?;
     }
-    check_required(registry, resource_type, data).map_err(|e| ScimError::mutability(e.detail))?;
+    if !faults.has(Fault::PatchRemoveRequiredAllowed) {
+        check_required(registry, resource_type, data)
+            .map_err(|e| ScimError::mutability(e.detail))?;
+    }
     Ok(())
 }
 
@@ -105,6 +112,7 @@ impl<'a> Context<'a> {
             Some(op) if op == "add" => Op::Add,
             Some(op) if op == "remove" => Op::Remove,
             Some(op) if op == "replace" => Op::Replace,
+            Some(_) if self.faults.has(Fault::PatchUnknownOpIgnored) => return Ok(()),
             Some(other) => {
                 return Err(ScimError::invalid_syntax(format!(
                     "unsupported op {other:?}: use add, remove or replace"
@@ -118,6 +126,14 @@ impl<'a> Context<'a> {
             Some(Value::String(path)) if !path.trim().is_empty() => Some(path.trim()),
             Some(_) => return Err(ScimError::invalid_path("path must be a non-empty string")),
         };
+        let without_indexes;
+        let path = match path {
+            Some(path) if self.faults.has(Fault::PatchArrayIndexIgnored) => {
+                without_indexes = strip_array_indexes(path);
+                Some(without_indexes.as_str())
+            }
+            other => other,
+        };
         let Some(path) = path else {
             return match op {
                 Op::Remove => Err(ScimError::no_target("remove needs a path")),
@@ -130,12 +146,23 @@ impl<'a> Context<'a> {
         if let Some(extension) = extension_schema(self.registry, self.resource_type, path) {
             return self.apply_whole_extension(data, op, extension, value);
         }
-        let target = self.resolve(path)?;
+        let target = match self.resolve(path) {
+            Err(error)
+                if self.faults.has(Fault::PatchUnknownAttributeIgnored)
+                    && error.detail.starts_with("no attribute") =>
+            {
+                return Ok(());
+            }
+            other => other?,
+        };
         if target.attribute.mutability == Mutability::ReadOnly
             || target
                 .sub
                 .is_some_and(|s| s.mutability == Mutability::ReadOnly)
         {
+            if self.faults.has(Fault::PatchReadOnlyIgnored) {
+                return Ok(());
+            }
             return Err(ScimError::mutability(format!(
                 "attribute {path} is readOnly"
             )));
@@ -152,7 +179,9 @@ impl<'a> Context<'a> {
 
     fn resolve(&self, path: &str) -> Result<Target<'a>, ScimError> {
         let parsed = filter::parse_patch_path(path).map_err(|e| {
-            if path.contains('[') {
+            if self.faults.has(Fault::PatchInvalidPath500) {
+                ScimError::internal(e.to_string())
+            } else if path.contains('[') {
                 ScimError::invalid_filter(e.to_string())
             } else {
                 ScimError::invalid_path(e.to_string())
@@ -163,7 +192,11 @@ impl<'a> Context<'a> {
             Some(urn) => {
                 let schema = extension_schema(self.registry, self.resource_type, urn)
                     .ok_or_else(|| ScimError::invalid_path(format!("unknown schema {urn}")))?;
-                (Some(schema.id.clone()), schema)
+                if self.faults.has(Fault::PatchExtensionUrnDropped) {
+                    (None, schema)
+                } else {
+                    (Some(schema.id.clone()), schema)
+                }
             }
             None => (None, self.core),
         };
@@ -181,6 +214,12 @@ impl<'a> Context<'a> {
             .ok_or_else(|| {
                 ScimError::invalid_path(format!("no attribute {} in the schema", parsed.attr.name))
             })?;
+        if self.faults.has(Fault::PatchPathCaseSensitive) && attribute.name != parsed.attr.name {
+            return Err(ScimError::invalid_path(format!(
+                "no attribute {} in the schema",
+                parsed.attr.name
+            )));
+        }
         let sub_name = parsed
             .attr
             .sub_attr
@@ -316,20 +355,34 @@ impl<'a> Context<'a> {
             set_sub_attribute(existing, attribute, sub, value)?
         } else if attribute.multi_valued {
             let incoming = normalize_attribute(attribute, &as_array(value), ReadOnlyInput::Ignore)?;
+            let dedupe = !self.faults.has(Fault::PatchAddDuplicates);
             match op {
+                Op::Replace if self.faults.has(Fault::PatchReplaceAppends) => {
+                    append(existing, incoming, dedupe)
+                }
                 Op::Replace => incoming,
-                _ => append(existing, incoming),
+                _ if self.faults.has(Fault::PatchAddReplacesMultiValued) => incoming,
+                _ => append(existing, incoming, dedupe),
             }
         } else if attribute.kind == filter::AttrType::Complex {
             let incoming = normalize_attribute(attribute, value, ReadOnlyInput::Ignore)?;
-            merge_complex(existing, incoming)
+            if op == Op::Replace && self.faults.has(Fault::PatchReplaceComplexWipes) {
+                incoming
+            } else {
+                merge_complex(existing, incoming)
+            }
         } else {
             normalize_attribute(attribute, value, ReadOnlyInput::Ignore)?
         };
-        let result = result.map(|v| rebalance_primary(v, value));
-        if let Some(Value::Array(items)) = &result {
-            check_primary(attribute, items)?;
-        }
+        let result = if self.faults.has(Fault::PatchPrimaryNotRebalanced) {
+            result
+        } else {
+            let result = result.map(|v| rebalance_primary(v, value));
+            if let Some(Value::Array(items)) = &result {
+                check_primary(attribute, items)?;
+            }
+            result
+        };
         store(container, &attribute.name, result);
         cleanup_extension(data, &target.extension);
         Ok(())
@@ -352,10 +405,13 @@ impl<'a> Context<'a> {
         };
         let info = ElementInfo { attribute };
         let mut matched = 0;
+        let mut hits = Vec::with_capacity(items.len());
         for item in items.iter_mut() {
-            if !filter::matches(value_filter, item, &info)
+            let hit = filter::matches(value_filter, item, &info)
                 .map_err(|e| ScimError::invalid_filter(e.to_string()))?
-            {
+                || self.faults.has(Fault::PatchReplaceFilterReplacesAll);
+            hits.push(hit);
+            if !hit {
                 continue;
             }
             matched += 1;
@@ -377,8 +433,20 @@ impl<'a> Context<'a> {
                 }
             }
         }
-        if matched == 0 {
+        if matched == 0 && !self.faults.has(Fault::PatchNoTargetIgnored) {
             return Err(ScimError::no_target(format!("no value matches {path}")));
+        }
+        // `emails[value eq "b"].primary` = true: the others lose the flag (RFC 7644 §3.5.2).
+        let made_primary = sub.is_some_and(|s| s.name == "primary") && value == &Value::Bool(true);
+        if made_primary && !self.faults.has(Fault::PatchPrimaryNotRebalanced) {
+            for (item, hit) in items.iter_mut().zip(hits) {
+                if !hit
+                    && let Value::Object(object) = item
+                    && object.get("primary") == Some(&Value::Bool(true))
+                {
+                    object.insert("primary".into(), Value::Bool(false));
+                }
+            }
         }
         Ok((!items.is_empty()).then_some(Value::Array(items)))
     }
@@ -399,13 +467,23 @@ impl<'a> Context<'a> {
                 } else if self.faults.has(Fault::PatchRemoveFilterRemovesAll) {
                     None
                 } else {
-                    remove_filtered(existing, attribute, sub, value_filter)?
+                    let whole_records =
+                        self.faults.has(Fault::PatchRemoveSubAttributeRemovesRecord);
+                    remove_filtered(
+                        existing,
+                        attribute,
+                        sub.filter(|_| !whole_records),
+                        value_filter,
+                    )?
                 }
             }
             (None, Some(sub)) => remove_sub_attribute(existing, sub),
             (None, None) => None,
         };
-        if attribute.required && !result.as_ref().is_some_and(is_assigned) {
+        if attribute.required
+            && !result.as_ref().is_some_and(is_assigned)
+            && !self.faults.has(Fault::PatchRemoveRequiredAllowed)
+        {
             return Err(ScimError::mutability(format!(
                 "{path}: {} is required and cannot be removed",
                 attribute.name
@@ -525,19 +603,56 @@ fn as_array(value: &Value) -> Value {
     }
 }
 
-fn append(existing: Option<Value>, incoming: Option<Value>) -> Option<Value> {
+/// Add to a multi-valued attribute. With `dedupe`, a value already present
+/// (an existing value holding everything the new one says, such as a member
+/// given by `value` alone) is not added again (RFC 7644 §3.5.2.1).
+fn append(existing: Option<Value>, incoming: Option<Value>, dedupe: bool) -> Option<Value> {
     let mut items = match existing {
         Some(Value::Array(items)) => items,
         _ => Vec::new(),
     };
     if let Some(Value::Array(new)) = incoming {
         for item in new {
-            if !items.contains(&item) {
+            if !dedupe || !items.iter().any(|old| holds(old, &item)) {
                 items.push(item);
             }
         }
     }
     (!items.is_empty()).then_some(Value::Array(items))
+}
+
+/// Whether `old` already holds `new`: equal, or an object with every member of `new`.
+fn holds(old: &Value, new: &Value) -> bool {
+    match (old, new) {
+        (Value::Object(old), Value::Object(new)) => {
+            !new.is_empty() && new.iter().all(|(key, value)| old.get(key) == Some(value))
+        }
+        _ => old == new,
+    }
+}
+
+/// `emails[0].value` read as `emails.value` (the patch-array-index-ignored fault).
+fn strip_array_indexes(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(open) = rest.find('[') {
+        let close = rest[open..].find(']').map(|i| open + i);
+        match close {
+            Some(close)
+                if close > open + 1
+                    && rest[open + 1..close].bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                out.push_str(&rest[..open]);
+                rest = &rest[close + 1..];
+            }
+            _ => {
+                out.push_str(rest);
+                return out;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Replace/add on a single complex attribute: given sub-attributes replace,

@@ -136,6 +136,7 @@ pub fn run(
         },
         _ => None,
     };
+    let parsed = parsed.map(|parsed| faulty_filter(parsed, faults));
     if let Some(parsed) = &parsed
         && faults.has(Fault::AttributeNamesCaseSensitive)
         && !names_canonical(parsed, registry, resource_types)
@@ -151,13 +152,22 @@ pub fn run(
         let info = CaseInfo {
             inner: registry.info_for(resource_type),
             force_case_exact: faults.has(Fault::FilterCaseSensitive),
+            force_case_insensitive: faults.has(Fault::FilterIgnoresCaseExact),
         };
         for stored in candidates(store, resource_type, parsed.as_ref()) {
             let rendered = full_render
                 .then(|| render::full(registry, resource_type, store, stored, base_url, faults));
             let keep = match &parsed {
                 Some(parsed) => {
-                    filter::matches(parsed, rendered.as_ref().unwrap_or(&stored.view), &info)
+                    let view = rendered.as_ref().unwrap_or(&stored.view);
+                    let first_values;
+                    let view = if faults.has(Fault::FilterFirstValueOnly) {
+                        first_values = first_values_only(view);
+                        &first_values
+                    } else {
+                        view
+                    };
+                    filter::matches(parsed, view, &info)
                         .map_err(|e| ScimError::invalid_filter(e.to_string()))?
                 }
                 None => true,
@@ -185,7 +195,9 @@ pub fn run(
                 )));
             }
         };
-        sort(&mut matches, registry, sort_by, descending);
+        if !(faults.has(Fault::SortSubAttributeIgnored) && sort_by.contains('.')) {
+            sort(&mut matches, registry, sort_by, descending, faults);
+        }
     }
 
     let page = page_bounds(matches.len(), params, faults)?;
@@ -382,10 +394,12 @@ fn candidates<'s>(
     store.all(&resource_type.name).collect()
 }
 
-/// The `filter-case-sensitive` fault: every string compares case-sensitively.
+/// The `filter-case-sensitive` fault: every string compares case-sensitively;
+/// `filter-ignores-case-exact`: every string compares case-insensitively.
 struct CaseInfo<'a> {
     inner: crate::scim::schema::ResourceTypeInfo<'a>,
     force_case_exact: bool,
+    force_case_insensitive: bool,
 }
 
 impl SchemaInfo for CaseInfo<'_> {
@@ -399,6 +413,11 @@ impl SchemaInfo for CaseInfo<'_> {
             });
             forced.case_exact = true;
             info = Some(forced);
+        }
+        if self.force_case_insensitive
+            && let Some(found) = &mut info
+        {
+            found.case_exact = false;
         }
         info
     }
@@ -430,6 +449,7 @@ fn sort<'s>(
     registry: &SchemaRegistry,
     sort_by: &str,
     descending: bool,
+    faults: &FaultSet,
 ) {
     let (urn, segments) = crate::scim::schema::split_attribute_ref(sort_by);
     let case_exact = matches.first().is_some_and(|found| {
@@ -438,7 +458,8 @@ fn sort<'s>(
         registry
             .resolve(rt, urn.as_deref(), &path)
             .is_some_and(|(_, attribute)| attribute.case_exact)
-    });
+    }) || faults.has(Fault::SortCaseSensitive);
+    let missing_first = faults.has(Fault::SortMissingFirst);
     let key = |resource: &Value| -> Option<SortKey> {
         let mut current = resource;
         if let Some(urn) = &urn {
@@ -468,6 +489,8 @@ fn sort<'s>(
     keyed.sort_by(|(a, _), (b, _)| {
         let ordering = match (a, b) {
             (Some(x), Some(y)) => x.cmp(y),
+            (Some(_), None) if missing_first => Ordering::Greater,
+            (None, Some(_)) if missing_first => Ordering::Less,
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
             (None, None) => Ordering::Equal,
@@ -525,4 +548,208 @@ impl SortKey {
     fn cmp(&self, other: &SortKey) -> Ordering {
         self.partial_cmp(other).unwrap_or(Ordering::Equal)
     }
+}
+
+// ---- filter faults (RFC 7644 §3.4.2.2) -------------------------------------
+//
+// The faults rewrite the parsed filter (or the view it is evaluated on) into
+// what a buggy server would evaluate; the shared evaluator stays correct.
+
+/// The filter a server with the filter faults in `faults` evaluates.
+fn faulty_filter(parsed: Filter, faults: &FaultSet) -> Filter {
+    let mut parsed = break_filter(parsed, faults);
+    if faults.has(Fault::FilterLeftToRight) {
+        parsed = regroup(&parsed, true);
+    }
+    if faults.has(Fault::FilterGroupingIgnored) {
+        parsed = regroup(&parsed, false);
+    }
+    parsed
+}
+
+/// A filter that matches nothing: every resource has an id.
+fn never() -> Filter {
+    Filter::negate(Filter::Present(filter::AttrPath::new("id")))
+}
+
+fn break_filter(parsed: Filter, faults: &FaultSet) -> Filter {
+    let urn_fault =
+        |path: &filter::AttrPath| path.urn.is_some() && faults.has(Fault::FilterUrnUnrecognised);
+    match parsed {
+        Filter::And(..) | Filter::Or(..) => {
+            let and = matches!(parsed, Filter::And(..)) || faults.has(Fault::FilterOrAsAnd);
+            parsed
+                .chain()
+                .into_iter()
+                .map(|operand| break_filter(operand.clone(), faults))
+                .reduce(|left, right| {
+                    if and {
+                        Filter::and(left, right)
+                    } else {
+                        Filter::or(left, right)
+                    }
+                })
+                .unwrap_or_else(never)
+        }
+        Filter::Not(inner) if faults.has(Fault::FilterNotIgnored) => break_filter(*inner, faults),
+        Filter::Not(inner) => Filter::negate(break_filter(*inner, faults)),
+        Filter::ValuePath { path, .. } if urn_fault(&path) => never(),
+        // emails[type eq "work" and value co "x"] read as
+        // emails.type eq "work" and emails.value co "x".
+        Filter::ValuePath { path, filter } if faults.has(Fault::FilterValuePathAnyElement) => {
+            break_filter(qualify(*filter, &path), faults)
+        }
+        Filter::ValuePath { path, filter } => Filter::ValuePath {
+            path,
+            filter: Box::new(break_filter(*filter, faults)),
+        },
+        Filter::Present(path) if urn_fault(&path) => never(),
+        Filter::Present(path) if faults.has(Fault::FilterPresentEmpty) => Filter::or(
+            Filter::Present(path.clone()),
+            Filter::compare(path, CompareOp::Eq, CompValue::String(String::new())),
+        ),
+        Filter::Present(path) => Filter::Present(path),
+        Filter::Compare { path, .. } if urn_fault(&path) => never(),
+        Filter::Compare { path, op, .. }
+            if op.is_ordering()
+                && faults.has(Fault::FilterDateOrderingFalse)
+                && is_meta_datetime(&path) =>
+        {
+            never()
+        }
+        Filter::Compare { path, op, value } => break_compare(path, op, value, faults),
+    }
+}
+
+fn break_compare(
+    path: filter::AttrPath,
+    op: CompareOp,
+    value: CompValue,
+    faults: &FaultSet,
+) -> Filter {
+    let mut op = match op {
+        CompareOp::Ne if faults.has(Fault::FilterNeAsEq) => CompareOp::Eq,
+        CompareOp::Co if faults.has(Fault::FilterCoAsSw) => CompareOp::Sw,
+        CompareOp::Ew if faults.has(Fault::FilterEwAsCo) => CompareOp::Co,
+        CompareOp::Ge if faults.has(Fault::FilterBoundsExclusive) => CompareOp::Gt,
+        CompareOp::Le if faults.has(Fault::FilterBoundsExclusive) => CompareOp::Lt,
+        op => op,
+    };
+    let mut value = value;
+    if let CompValue::Bool(flag) = value {
+        if op.is_ordering() && faults.has(Fault::FilterOrderingOnBooleanAccepted) {
+            op = CompareOp::Eq;
+        }
+        if faults.has(Fault::FilterBooleanAsString) {
+            value = CompValue::String(flag.to_string());
+        }
+    }
+    if matches!(op, CompareOp::Sw | CompareOp::Ew) && faults.has(Fault::FilterAffixNotIdentical) {
+        return Filter::and(
+            Filter::compare(path.clone(), op, value.clone()),
+            Filter::negate(Filter::compare(path, CompareOp::Eq, value)),
+        );
+    }
+    Filter::compare(path, op, value)
+}
+
+/// `meta.created` and `meta.lastModified`, the dateTimes every resource has.
+fn is_meta_datetime(path: &filter::AttrPath) -> bool {
+    path.name.eq_ignore_ascii_case("meta")
+        && path.sub_attr.as_deref().is_some_and(|sub| {
+            sub.eq_ignore_ascii_case("created") || sub.eq_ignore_ascii_case("lastModified")
+        })
+}
+
+/// The `filter-value-path-any-element` fault: the paths inside a value
+/// filter become sub-attributes of its parent, each tested on its own.
+fn qualify(inner: Filter, parent: &filter::AttrPath) -> Filter {
+    let lift = |path: filter::AttrPath| match path.sub_attr {
+        Some(_) => path,
+        None => filter::AttrPath {
+            urn: parent.urn.clone(),
+            name: parent.name.clone(),
+            sub_attr: Some(path.name),
+        },
+    };
+    match inner {
+        Filter::Compare { path, op, value } => Filter::compare(lift(path), op, value),
+        Filter::Present(path) => Filter::Present(lift(path)),
+        Filter::And(left, right) => Filter::and(qualify(*left, parent), qualify(*right, parent)),
+        Filter::Or(left, right) => Filter::or(qualify(*left, parent), qualify(*right, parent)),
+        Filter::Not(inner) => Filter::negate(qualify(*inner, parent)),
+        other @ Filter::ValuePath { .. } => other,
+    }
+}
+
+/// The `filter-left-to-right` and `filter-grouping-ignored` faults: the
+/// parentheses are forgotten and the `and`/`or` sequence is rebuilt either
+/// strictly left to right or with `and` binding tighter than `or`.
+fn regroup(parsed: &Filter, left_to_right: bool) -> Filter {
+    let mut operands = Vec::new();
+    let mut ands = Vec::new();
+    flatten_logic(parsed, left_to_right, &mut operands, &mut ands);
+    let mut operands = operands.into_iter();
+    let Some(mut current) = operands.next() else {
+        return never();
+    };
+    let mut alternatives = Vec::new();
+    for (and, operand) in ands.into_iter().zip(operands) {
+        current = match (and, left_to_right) {
+            (true, _) => Filter::and(current, operand),
+            (false, true) => Filter::or(current, operand),
+            (false, false) => {
+                alternatives.push(current);
+                operand
+            }
+        };
+    }
+    alternatives.push(current);
+    alternatives
+        .into_iter()
+        .reduce(Filter::or)
+        .unwrap_or_else(never)
+}
+
+/// The operands of the `and`/`or` sequence, in order, and whether each
+/// operator between them is `and`.
+fn flatten_logic(
+    parsed: &Filter,
+    left_to_right: bool,
+    operands: &mut Vec<Filter>,
+    ands: &mut Vec<bool>,
+) {
+    match parsed {
+        Filter::And(..) | Filter::Or(..) => {
+            let and = matches!(parsed, Filter::And(..));
+            for (index, operand) in parsed.chain().into_iter().enumerate() {
+                if index > 0 {
+                    ands.push(and);
+                }
+                flatten_logic(operand, left_to_right, operands, ands);
+            }
+        }
+        Filter::Not(inner) => operands.push(Filter::negate(regroup(inner, left_to_right))),
+        Filter::ValuePath { path, filter } => operands.push(Filter::ValuePath {
+            path: path.clone(),
+            filter: Box::new(regroup(filter, left_to_right)),
+        }),
+        leaf => operands.push(leaf.clone()),
+    }
+}
+
+/// The `filter-first-value-only` fault: multi-valued attributes keep only
+/// their first value.
+fn first_values_only(view: &Value) -> Value {
+    let mut view = view.clone();
+    if let Some(object) = view.as_object_mut() {
+        for (name, value) in object.iter_mut() {
+            if let Value::Array(items) = value
+                && !name.eq_ignore_ascii_case("schemas")
+            {
+                items.truncate(1);
+            }
+        }
+    }
+    view
 }

@@ -20,7 +20,8 @@ pub fn full(
     let mut out = Map::new();
     let mut schemas = vec![Value::String(resource_type.schema.clone())];
     for extension in &resource_type.extensions {
-        if stored.data.contains_key(&extension.schema) {
+        if stored.data.contains_key(&extension.schema) && !faults.has(Fault::ExtensionUrnNotListed)
+        {
             schemas.push(Value::String(extension.schema.clone()));
         }
     }
@@ -38,7 +39,7 @@ pub fn full(
             continue;
         }
         let value = if key == "members" {
-            with_member_refs(value, store, base_url)
+            with_member_refs(value, store, base_url, faults.has(Fault::MemberTypeWrong))
         } else {
             value.clone()
         };
@@ -119,7 +120,7 @@ fn endpoint_of(kind: &str) -> &'static str {
     if kind == "Group" { "/Groups" } else { "/Users" }
 }
 
-fn with_member_refs(members: &Value, store: &Store, base_url: &str) -> Value {
+fn with_member_refs(members: &Value, store: &Store, base_url: &str, wrong_type: bool) -> Value {
     let Some(items) = members.as_array() else {
         return members.clone();
     };
@@ -137,7 +138,11 @@ fn with_member_refs(members: &Value, store: &Store, base_url: &str) -> Value {
                         target.id
                     );
                     member["$ref"] = Value::String(reference);
-                    member["type"] = Value::String(target.resource_type.clone());
+                    member["type"] = Value::String(if wrong_type {
+                        "Group".to_string()
+                    } else {
+                        target.resource_type.clone()
+                    });
                 }
                 member
             })
@@ -283,6 +288,9 @@ impl Projection {
                 .find(|ext| ext.schema == *key)
                 .and_then(|ext| registry.schema(&ext.schema));
             if let Some(schema) = extension {
+                if self.faults.has(Fault::ExclusionDropsExtensions) && !self.excluded.is_empty() {
+                    continue;
+                }
                 let scope = Some(schema.id.clone());
                 let kept = self.project_scope(value, &scope, |name| schema.attribute(name));
                 if let Some(kept) = kept {

@@ -15,6 +15,14 @@ pub fn scim_resource(body: &Value, spec: &ScimResourceSpec) -> Vec<Mismatch> {
     };
     match object.get("schemas") {
         Some(Value::Array(items)) if !items.is_empty() && items.iter().all(Value::is_string) => {
+            let mut seen = std::collections::HashSet::new();
+            if let Some(duplicate) = items.iter().find(|item| !seen.insert(item.as_str())) {
+                out.push(Mismatch::new(
+                    "body.schemas",
+                    "unique schema URIs",
+                    format!("{duplicate} twice"),
+                ));
+            }
             if let Some(urn) = &spec.schema
                 && !items.iter().any(|item| item.as_str() == Some(urn.as_str()))
             {

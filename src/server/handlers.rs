@@ -530,10 +530,10 @@ pub fn insert_new(
         let mut fixed = body.clone();
         fixed["schemas"] = json!([resource_type.schema]);
         for extension in &resource_type.extensions {
-            if fixed.get(&extension.schema).is_some() {
-                if let Some(list) = fixed["schemas"].as_array_mut() {
-                    list.push(json!(extension.schema));
-                }
+            if fixed.get(&extension.schema).is_some()
+                && let Some(list) = fixed["schemas"].as_array_mut()
+            {
+                list.push(json!(extension.schema));
             }
         }
         corrected = fixed;

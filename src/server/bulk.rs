@@ -63,7 +63,17 @@ pub fn handle(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Res
     let mut results = Vec::new();
     let mut errors = 0;
     for operation in operations {
-        if fail_on_errors.is_some_and(|limit| errors >= limit) {
+        let limit = if state
+            .faults
+            .has(super::faults::Fault::BulkFailOnErrorsIgnored)
+        {
+            None
+        } else if state.faults.has(super::faults::Fault::BulkStopsOnError) {
+            Some(1)
+        } else {
+            fail_on_errors
+        };
+        if limit.is_some_and(|limit| errors >= limit) {
             break;
         }
         let result = run_operation(state, operation, &mut ids);

@@ -152,6 +152,8 @@ faults! {
     SchemaPasswordReturned => ("schema-password-returned", 7643, "4.1.1", "/Schemas describes password as returned by default"),
     SchemaGroupDisplayNameOptional => ("schema-group-display-name-optional", 7643, "8.7.1", "/Schemas describes Group displayName as optional"),
     SchemaListsMessages => ("schema-lists-messages", 7644, "3.1", "/Schemas publishes the ListResponse message schema"),
+    BulkStopsOnError => ("bulk-stops-on-error", 7644, "3.7", "a bulk request stops at the first failed operation even without failOnErrors"),
+    BulkFailOnErrorsIgnored => ("bulk-fail-on-errors-ignored", 7644, "3.7", "failOnErrors is ignored: every operation runs"),
     GroupDisplayNameNotRequired => ("group-display-name-not-required", 7643, "4.2", "a Group without displayName is created"),
     SchemasNotChecked => ("schemas-not-checked", 7643, "3", "a create's schemas attribute is not checked against the endpoint"),
     SchemasOrderSensitive => ("schemas-order-sensitive", 7643, "3", "a create is refused unless the core schema comes first in schemas"),

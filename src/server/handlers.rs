@@ -138,7 +138,7 @@ pub async fn service_provider_config(
     let mut body = json!({
         "schemas": [urns::SERVICE_PROVIDER_CONFIG],
         "documentationUri": "https://github.com/scimspec/scimspec",
-        "patch": {"supported": true},
+        "patch": {"supported": !state.faults.has(Fault::PatchNotAdvertised)},
         "bulk": {"supported": true, "maxOperations": bulk::MAX_OPERATIONS, "maxPayloadSize": bulk::MAX_PAYLOAD_SIZE},
         "filter": {"supported": true, "maxResults": query::MAX_RESULTS},
         "changePassword": {"supported": true},
@@ -518,6 +518,35 @@ pub fn insert_new(
     resource_type: &ResourceTypeDef,
     body: &Value,
 ) -> Result<Stored, ScimError> {
+    if state.faults.has(Fault::SchemasKeyFirst)
+        && body
+            .as_object()
+            .and_then(|o| o.keys().next())
+            .map(String::as_str)
+            != Some("schemas")
+    {
+        return Err(ScimError::invalid_syntax(
+            "schemas must be the first member",
+        ));
+    }
+    if state.faults.has(Fault::InputNamesCaseSensitive)
+        && let (Some(object), Some(core)) = (
+            body.as_object(),
+            state.registry.schema(&resource_type.schema),
+        )
+    {
+        for key in object.keys() {
+            let known_exactly = key == "schemas"
+                || key == "externalId"
+                || key.starts_with("urn:")
+                || core.attributes.iter().any(|a| a.name == *key);
+            if !known_exactly {
+                return Err(ScimError::invalid_syntax(format!(
+                    "unknown attribute {key}"
+                )));
+            }
+        }
+    }
     if state.faults.has(Fault::SchemasOrderSensitive)
         && body.pointer("/schemas/0").and_then(Value::as_str) != Some(resource_type.schema.as_str())
     {
@@ -545,6 +574,16 @@ pub fn insert_new(
         resource::normalize_body(state.registry, resource_type, body, read_only_mode(state))?;
     if state.faults.has(Fault::ExternalIdNotStored) {
         data.remove("externalId");
+    }
+    if state.faults.has(Fault::ExternalIdLowercased)
+        && let Some(Value::String(external)) = data.get_mut("externalId")
+    {
+        *external = external.to_lowercase();
+    }
+    if state.faults.has(Fault::UserGroupsWritable)
+        && let Some(groups) = body.get("groups").filter(|g| g.is_array())
+    {
+        data.insert("groups".into(), groups.clone());
     }
     let group_exempt =
         resource_type.name == "Group" && state.faults.has(Fault::GroupDisplayNameNotRequired);
@@ -1018,4 +1057,19 @@ pub async fn me(State(state): State<Shared>) -> Response {
 pub async fn not_found(State(state): State<Shared>, method: Method) -> Response {
     let _ = method;
     error_response(&state, &ScimError::not_found("no such endpoint"))
+}
+
+/// PUT/DELETE on discovery resources: they are read-only (RFC 7643 §5-7).
+pub async fn discovery_write(State(state): State<Shared>) -> Response {
+    if state.faults.has(Fault::DiscoveryWritable) {
+        return scim_response(&state, StatusCode::OK, &json!({}));
+    }
+    error_response(
+        &state,
+        &ScimError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            None,
+            "discovery resources are read-only",
+        ),
+    )
 }

@@ -204,12 +204,25 @@ fn router(state: Arc<AppState>) -> Router {
     let v2 = Router::new()
         .route(
             "/ServiceProviderConfig",
-            get(handlers::service_provider_config),
+            get(handlers::service_provider_config)
+                .put(handlers::discovery_write)
+                .patch(handlers::discovery_write)
+                .delete(handlers::discovery_write),
         )
         .route("/ResourceTypes", get(handlers::resource_types))
-        .route("/ResourceTypes/{id}", get(handlers::resource_type))
+        .route(
+            "/ResourceTypes/{id}",
+            get(handlers::resource_type)
+                .put(handlers::discovery_write)
+                .delete(handlers::discovery_write),
+        )
         .route("/Schemas", get(handlers::schemas))
-        .route("/Schemas/{id}", get(handlers::schema))
+        .route(
+            "/Schemas/{id}",
+            get(handlers::schema)
+                .put(handlers::discovery_write)
+                .delete(handlers::discovery_write),
+        )
         .route("/.search", post(handlers::search_root))
         .route("/Bulk", post(handlers::bulk))
         .route("/Me", any(handlers::me))

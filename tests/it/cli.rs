@@ -263,7 +263,15 @@ fn selection_runs_only_the_chosen_checks() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, vec!["users.delete.status", "users.delete.gone"]);
+    assert_eq!(
+        ids,
+        vec![
+            "users.delete.status",
+            "users.delete.gone",
+            "users.delete.gone-from-queries",
+            "users.delete.name-reusable"
+        ]
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the third-party SCIM servers the interop tests run against, pinned,
-# into a virtualenv under target/ (idempotent; safe to run repeatedly).
+# into a virtualenv under target/ and, for SCIMMY, into interop/scimmy/node_modules
+# (npm ci from the committed lockfile); idempotent, safe to run repeatedly.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,18 +17,41 @@ installed() {
     for spec in "${packages[@]}"; do
         name="${spec%%==*}"
         version="${spec##*==}"
-        "$venv/bin/python" -m pip show "$name" 2>/dev/null | grep -qx "Version: $version" || return 1
+        # grep without -q: an early exit would break the pipe (pipefail).
+        "$venv/bin/python" -m pip show "$name" 2>/dev/null | grep -x "Version: $version" >/dev/null || return 1
     done
 }
 
 if installed; then
     echo "interop tools already installed in $venv: ${packages[*]}"
-    exit 0
+else
+    echo "installing ${packages[*]} into $venv"
+    "$python" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${packages[@]}"
+    "$venv/bin/scim2-server" --help >/dev/null
+    "$venv/bin/scim2" --help >/dev/null
+    echo "installed ${packages[*]}"
 fi
 
-echo "installing ${packages[*]} into $venv"
-"$python" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${packages[@]}"
-"$venv/bin/scim2-server" --help >/dev/null
-"$venv/bin/scim2" --help >/dev/null
-echo "installed ${packages[*]}"
+# SCIMMY (scimmy, scimmy-routers, express; pinned in interop/scimmy/package.json
+# and package-lock.json). Skipped when node_modules matches the lockfile. Needs
+# Node 20 + npm: required in CI, skipped with a warning elsewhere.
+scimmy="$root/interop/scimmy"
+stamp="$scimmy/node_modules/.scimspec-lock.sha256"
+if ! command -v npm >/dev/null 2>&1; then
+    if [ "${CI:-}" = "true" ]; then
+        echo "npm not found: Node 20 + npm are needed for the SCIMMY interop test" >&2
+        exit 1
+    fi
+    echo "WARNING: npm not found; SCIMMY not installed (its interop test will be skipped)" >&2
+    exit 0
+fi
+lock_sum="$(sha256sum "$scimmy/package-lock.json" | cut -d' ' -f1)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ]; then
+    echo "SCIMMY already installed in $scimmy/node_modules"
+else
+    echo "installing SCIMMY into $scimmy/node_modules (npm ci)"
+    (cd "$scimmy" && npm ci --no-audit --no-fund)
+    echo "$lock_sum" >"$stamp"
+    echo "installed SCIMMY"
+fi

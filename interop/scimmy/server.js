@@ -120,6 +120,15 @@ app.use("/v2", new SCIMMYRouters({
         }
     },
 }));
+// scimmy-routers answers every error itself, then hands errors with status
+// >= 500 (e.g. the 501 from /Me) on with next(ex) "to the next middleware"
+// for the application to log. Without a handler here, Express's default one
+// finds the response already sent and destroys the socket, so the client's
+// next request on that keep-alive connection is randomly reset. Log only;
+// the response (already sent by scimmy-routers) is not touched.
+app.use((ex, request, response, next) => {
+    console.error(`${request.method} ${request.originalUrl}: ${ex.message ?? ex}`);
+});
 
 const server = app.listen(port, "127.0.0.1", () => {
     console.log(`SCIMMY listening on http://127.0.0.1:${port}/v2`);

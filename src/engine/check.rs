@@ -66,6 +66,7 @@ pub async fn run_check(
     }
 
     let mut ctx = Context::new(env.run_id, &format!("s{}c{}", order.0, order.1));
+    ctx.set("target", serde_json::json!({"base": env.client.base_url()}));
     for (name, value) in env.discovery.variables() {
         ctx.set(&name, value);
     }
@@ -231,6 +232,16 @@ async fn run_cleanup_step(
     None
 }
 
+/// A URI reference resolved against the base URL (RFC 3986 §5); the text
+/// itself when it cannot be resolved.
+fn resolve_uri(base: &str, reference: &str) -> String {
+    let base = format!("{}/", base.trim_end_matches('/'));
+    url::Url::parse(&base)
+        .and_then(|base| base.join(reference))
+        .map(|url| url.to_string())
+        .unwrap_or_else(|_| reference.to_string())
+}
+
 pub(crate) fn render_request(
     ctx: &Context,
     request: &Request,
@@ -341,12 +352,27 @@ pub(crate) fn evaluate_expect(
         }
         if let Some(expected) = &header.equals {
             match ctx.render_str(expected) {
-                Ok(expected) if value == Some(expected.as_str()) => {}
-                Ok(expected) => out.push(Mismatch::new(
-                    &label,
-                    format!("{expected:?}"),
-                    value.map_or_else(|| "absent".to_string(), |v| format!("{v:?}")),
-                )),
+                Ok(expected) => {
+                    let same = match value {
+                        Some(actual) if header.as_uri => {
+                            let base = ctx
+                                .get("target")
+                                .and_then(|t| t.get("base"))
+                                .and_then(Value::as_str)
+                                .unwrap_or_default();
+                            resolve_uri(base, actual) == resolve_uri(base, &expected)
+                        }
+                        Some(actual) => actual == expected,
+                        None => false,
+                    };
+                    if !same {
+                        out.push(Mismatch::new(
+                            &label,
+                            format!("{expected:?}"),
+                            value.map_or_else(|| "absent".to_string(), |v| format!("{v:?}")),
+                        ));
+                    }
+                }
                 Err(err) => out.push(Mismatch::new(&label, "a comparable value", err.to_string())),
             }
         }

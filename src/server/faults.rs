@@ -141,7 +141,7 @@ faults! {
     PutRecreates => ("put-recreates", 7643, "3.1", "PUT deletes the resource and creates it again under a new id"),
     ClientMetaStored => ("client-meta-stored", 7643, "3.1", "meta.created sent by the client is stored"),
     LastModifiedDiffers => ("last-modified-differs", 7643, "3.1", "a new resource's lastModified differs from created"),
-    RelativeMetaLocation => ("relative-meta-location", 7643, "3.1", "meta.location is a relative path"),
+    MetaLocationCollection => ("meta-location-collection", 7643, "3.1", "meta.location names the collection (/Users), not the resource"),
     ExternalIdGenerated => ("external-id-generated", 7643, "3.1", "the server fills in externalId when the client sent none"),
     NoWwwAuthenticate => ("no-www-authenticate", 7644, "2", "401 answers carry no WWW-Authenticate header"),
     SchemaBadAttributeName => ("schema-bad-attribute-name", 7643, "2.1", "/Schemas publishes an attribute named \"employee number\""),

@@ -886,6 +886,36 @@ mod tests {
     }
 
     #[test]
+    fn primary_through_a_filter_rebalances_and_present_values_are_not_added_twice() {
+        let out = patch(
+            user(),
+            json!([{"op": "replace", "path": "emails[type eq \"home\"].primary", "value": true}]),
+        )
+        .unwrap();
+        assert_eq!(out["emails"][0]["primary"], false);
+        assert_eq!(out["emails"][1]["primary"], true);
+        let out = patch(
+            user(),
+            json!([{"op": "add", "path": "emails", "value": [{"value": "b@home.example"}]}]),
+        )
+        .unwrap();
+        assert_eq!(out["emails"].as_array().unwrap().len(), 2);
+        let duplicates = FaultSet::new([Fault::PatchAddDuplicates]);
+        let out = patch_with(
+            user(),
+            json!([{"op": "add", "path": "emails", "value": [{"value": "b@home.example"}]}]),
+            &duplicates,
+        )
+        .unwrap();
+        assert_eq!(out["emails"].as_array().unwrap().len(), 3);
+        assert_eq!(strip_array_indexes("emails[0].value"), "emails.value");
+        assert_eq!(
+            strip_array_indexes("emails[type eq \"work\"]"),
+            "emails[type eq \"work\"]"
+        );
+    }
+
+    #[test]
     fn faults_change_remove_with_filter() {
         let noop = FaultSet::new([Fault::PatchRemoveFilterNoop]);
         let out = patch_with(

@@ -77,8 +77,8 @@ pub fn full(
                 "resourceType": resource_type.name,
                 "created": created,
                 "lastModified": modified,
-                "location": if faults.has(Fault::RelativeMetaLocation) {
-                    format!("{}/{}", resource_type.endpoint.trim_start_matches('/'), stored.id)
+                "location": if faults.has(Fault::MetaLocationCollection) {
+                    format!("{base_url}{}", resource_type.endpoint)
                 } else {
                     location(base_url, resource_type, &stored.id)
                 },

@@ -272,6 +272,10 @@ pub struct HeaderExpect {
     /// Regular expression the value must match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matches: Option<String>,
+    /// Compare `equals` as URIs: both sides resolved against the target's
+    /// base URL first, so a relative reference equals the absolute one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub as_uri: bool,
 }
 
 /// A predicate on the value found at `path` in the body.
@@ -450,6 +454,10 @@ pub struct ListResponseSpec {
     /// The count that was requested; the page must not be larger.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
+    /// Also judge the paging fields (RFC 7644 §3.4.2): startIndex 1 or more,
+    /// itemsPerPage equal to the page length, both present on a partial page.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paging: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]

@@ -6,4 +6,5 @@ mod faults;
 mod interop;
 mod modes;
 mod reference_server;
+mod scimmy;
 mod support;

@@ -104,10 +104,11 @@ pub fn scim_resource(body: &Value, spec: &ScimResourceSpec) -> Vec<Mismatch> {
         ));
     }
     match meta.get("location") {
-        Some(Value::String(location)) if url::Url::parse(location).is_err() => {
+        // A reference may be absolute or relative to the SCIM base (RFC 7643 §2.3.7).
+        Some(Value::String(location)) if !is_uri_reference(location) => {
             out.push(Mismatch::new(
                 "body.meta.location",
-                "an absolute URI",
+                "a URI (absolute, or relative to the base URL)",
                 format!("{location:?}"),
             ));
         }
@@ -130,6 +131,14 @@ pub fn scim_resource(body: &Value, spec: &ScimResourceSpec) -> Vec<Mismatch> {
         ));
     }
     out
+}
+
+fn is_uri_reference(text: &str) -> bool {
+    !text.trim().is_empty()
+        && !text.chars().any(char::is_whitespace)
+        && url::Url::parse("http://base.invalid/v2/")
+            .and_then(|base| base.join(text))
+            .is_ok()
 }
 
 #[cfg(test)]
@@ -192,6 +201,11 @@ mod tests {
         assert_eq!(paths(body, json!({})), vec!["body.meta.lastModified"]);
         let mut body = user();
         body["meta"]["location"] = json!("Users/2819c223");
+        assert!(
+            paths(body.clone(), json!({})).is_empty(),
+            "relative references are URIs"
+        );
+        body["meta"]["location"] = json!("not a uri");
         assert_eq!(paths(body, json!({})), vec!["body.meta.location"]);
         let mut body = user();
         body["meta"].as_object_mut().unwrap().remove("location");

@@ -3,6 +3,7 @@
 pub mod fault_server;
 pub mod reference;
 pub mod scim2_server;
+pub mod scimmy;
 
 use std::path::Path;
 

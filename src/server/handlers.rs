@@ -38,6 +38,20 @@ pub fn scim_response(state: &AppState, status: StatusCode, body: &Value) -> Resp
 }
 
 pub fn error_response(state: &AppState, error: &ScimError) -> Response {
+    if state.faults.has(Fault::UnknownEndpointHtml)
+        && error.status == StatusCode::NOT_FOUND
+        && error.detail.contains("endpoint")
+    {
+        let mut response = (
+            StatusCode::NOT_FOUND,
+            "<html><body><h1>404 Not Found</h1></body></html>",
+        )
+            .into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        return response;
+    }
     let mut response = scim_response(state, error.status, &error.body(&state.faults));
     if error.status == StatusCode::UNAUTHORIZED && !state.faults.has(Fault::NoWwwAuthenticate) {
         response.headers_mut().insert(
@@ -410,16 +424,12 @@ fn check_integrity(
             store.user_by_name(name)
         };
         if state.faults.has(Fault::DeletedNamesReserved) && state.buried_user_name(name) {
-            return Err(ScimError::uniqueness(format!(
-                "userName {name:?} is already taken"
-            )));
+            return Err(uniqueness_error(state, name));
         }
         if let Some(other) = taken
             && Some(other) != own_id
         {
-            return Err(ScimError::uniqueness(format!(
-                "userName {name:?} is already taken"
-            )));
+            return Err(uniqueness_error(state, name));
         }
     }
     if let Some(Value::Array(members)) = data.get("members") {
@@ -440,6 +450,29 @@ fn check_integrity(
         }
     }
     Ok(())
+}
+
+fn uniqueness_error(state: &AppState, name: &str) -> ScimError {
+    let mut error = ScimError::uniqueness(format!("userName {name:?} is already taken"));
+    if state.faults.has(Fault::NonstandardScimType) {
+        error.scim_type = Some("duplicate");
+    }
+    error
+}
+
+/// The `utf8-mangled` fault: every non-ASCII character becomes '?'.
+fn mangle_non_ascii(value: &mut Value) {
+    match value {
+        Value::String(text) => {
+            *text = text
+                .chars()
+                .map(|c| if c.is_ascii() { c } else { '?' })
+                .collect();
+        }
+        Value::Array(items) => items.iter_mut().for_each(mangle_non_ascii),
+        Value::Object(object) => object.values_mut().for_each(mangle_non_ascii),
+        _ => {}
+    }
 }
 
 /// Stores the member `type` the client may have left out.
@@ -574,6 +607,13 @@ pub fn insert_new(
         resource::normalize_body(state.registry, resource_type, body, read_only_mode(state))?;
     if state.faults.has(Fault::ExternalIdNotStored) {
         data.remove("externalId");
+    }
+    if state.faults.has(Fault::Utf8Mangled) {
+        let mut mangled = Value::Object(std::mem::take(&mut data));
+        mangle_non_ascii(&mut mangled);
+        if let Value::Object(object) = mangled {
+            data = object;
+        }
     }
     if state.faults.has(Fault::ExternalIdLowercased)
         && let Some(Value::String(external)) = data.get_mut("externalId")

@@ -1,7 +1,16 @@
 //! The shipped suites against a real third-party server: scim2-server 0.8.3,
-//! a conformant implementation. Expected: zero failures, zero errors.
+//! conformant on every point probed but one, recorded below with the RFC
+//! sentence it breaks. Expected: exactly those failures, no errors.
 
-use crate::support::{describe_problems, http_get, read_report, scim2_server, scimspec};
+use crate::support::{describe_problems, http_get, ids_with, read_report, scim2_server, scimspec};
+
+/// Where scim2-server 0.8.3 and the RFC disagree, checked by hand.
+const KNOWN_SCIM2_SERVER_FAILURES: &[(&str, &str)] = &[(
+    "users.create.attributes-on-write",
+    "RFC 7644 §3.9: clients may ask for a partial representation \"on any operation that returns a \
+     resource\"; with attributes \"the default list of attributes SHALL be overridden\". \
+     scim2-server ignores ?attributes=userName on POST /Users and returns displayName too.",
+)];
 
 #[test]
 fn shipped_suites_pass_against_scim2_server_and_clean_up() {
@@ -19,10 +28,20 @@ fn shipped_suites_pass_against_scim2_server_and_clean_up() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let report = read_report(&report_path);
+    let mut failed = ids_with(&report, "fail");
+    failed.sort();
+    let mut known: Vec<String> = KNOWN_SCIM2_SERVER_FAILURES
+        .iter()
+        .map(|(id, reason)| {
+            assert!(!reason.is_empty());
+            id.to_string()
+        })
+        .collect();
+    known.sort();
     assert_eq!(
-        report["summary"]["failed"],
-        0,
-        "failures against scim2-server:\n{}\n{stdout}",
+        failed,
+        known,
+        "failures against scim2-server differ from the recorded ones:\n{}\n{stdout}",
         describe_problems(&report)
     );
     assert_eq!(
@@ -35,7 +54,8 @@ fn shipped_suites_pass_against_scim2_server_and_clean_up() {
         report["summary"]["passed"].as_u64().unwrap() >= 40,
         "{stdout}"
     );
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let expected_code = if known.is_empty() { 0 } else { 1 };
+    assert_eq!(output.status.code(), Some(expected_code), "{stdout}");
 
     // Everything the run created was deleted again.
     let (status, body) = http_get(

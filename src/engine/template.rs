@@ -15,7 +15,7 @@ use super::path;
 pub enum TemplateError {
     #[error("undefined variable `{0}`")]
     Undefined(String),
-    #[error("unknown filter `{0}` (known: upper, lower, json, urlencode, last_segment)")]
+    #[error("unknown filter `{0}` (known: upper, lower, json, urlencode, last_segment, repeat:N)")]
     UnknownFilter(String),
     #[error("unclosed `{{{{` in {0:?}")]
     Unclosed(String),
@@ -25,7 +25,18 @@ pub enum TemplateError {
     Path(#[from] path::PathError),
 }
 
-const FILTERS: [&str; 5] = ["upper", "lower", "json", "urlencode", "last_segment"];
+const FILTERS: [&str; 6] = [
+    "upper",
+    "lower",
+    "json",
+    "urlencode",
+    "last_segment",
+    "repeat",
+];
+
+/// `repeat:N` builds large values (e.g. a body past a server's size limit);
+/// capped so a suite cannot make scimspec allocate without bound.
+const MAX_REPEAT_BYTES: usize = 64 * 1024 * 1024;
 
 /// Variables visible to templates, plus the generators of unique values.
 #[derive(Debug, Clone, Default)]
@@ -159,6 +170,19 @@ fn apply_filter(filter: &str, value: Value) -> Result<Value, TemplateError> {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
+    if let Some(count) = filter.strip_prefix("repeat:") {
+        let count: usize = count
+            .trim()
+            .parse()
+            .map_err(|_| TemplateError::UnknownFilter(filter.to_string()))?;
+        let text = as_text(&value);
+        if text.len().saturating_mul(count) > MAX_REPEAT_BYTES {
+            return Err(TemplateError::UnknownFilter(format!(
+                "{filter} (more than {MAX_REPEAT_BYTES} bytes)"
+            )));
+        }
+        return Ok(Value::String(text.repeat(count)));
+    }
     Ok(match filter {
         "upper" => Value::String(as_text(&value).to_uppercase()),
         "lower" => Value::String(as_text(&value).to_lowercase()),
@@ -204,7 +228,13 @@ pub fn validate(text: &str) -> Result<(), TemplateError> {
         }
         path::parse(target)?;
         for filter in parts {
-            if !FILTERS.contains(&filter) {
+            let name = filter.split(':').next().unwrap_or_default();
+            let valid = FILTERS.contains(&name)
+                && (name != "repeat"
+                    || filter
+                        .strip_prefix("repeat:")
+                        .is_some_and(|n| n.trim().parse::<usize>().is_ok()));
+            if !valid {
                 return Err(TemplateError::UnknownFilter(filter.to_string()));
             }
         }

@@ -161,6 +161,9 @@ async fn run_step(
         Ok(request) => request,
         Err(err) => return StepOutcome::CouldNotTest(format!("template: {err}")),
     };
+    if let Some(delay) = step.delay_ms {
+        tokio::time::sleep(std::time::Duration::from_millis(delay.min(60_000))).await;
+    }
     let (exchange, response) = env.client.send(&request).await;
     let request_line = format!("{} {}", exchange.method, exchange.url);
     exchanges.push(exchange);

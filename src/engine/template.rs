@@ -341,4 +341,18 @@ mod tests {
         assert!(validate("{{ a..b }}").is_err());
         assert!(validate_value(&json!({"k": ["{{ a"]})).is_err());
     }
+
+    #[test]
+    fn last_segment_and_repeat_filters() {
+        let mut ctx = context();
+        ctx.set("loc", json!("https://h/v2/Users/a%20b?x=1"));
+        assert_eq!(ctx.render_str("{{ loc | last_segment }}").unwrap(), "a b");
+        assert_eq!(
+            ctx.render_str("{{ name | repeat:3 }}").unwrap(),
+            "AliceAliceAlice"
+        );
+        assert!(ctx.render_str("{{ name | repeat:999999999999 }}").is_err());
+        assert!(validate("{{ name | repeat:x }}").is_err());
+        assert!(validate("{{ name | repeat:2 }}").is_ok());
+    }
 }

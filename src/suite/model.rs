@@ -182,6 +182,10 @@ pub struct Step {
     /// `error` (could not test), not `fail`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub setup: bool,
+    /// Wait this long before sending the request, e.g. so that a timestamp
+    /// with one-second precision can change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
     /// The HTTP request.
     pub request: Request,
     /// Values taken from the response into variables for later steps:

@@ -152,6 +152,8 @@ faults! {
     SchemaPasswordReturned => ("schema-password-returned", 7643, "4.1.1", "/Schemas describes password as returned by default"),
     SchemaGroupDisplayNameOptional => ("schema-group-display-name-optional", 7643, "8.7.1", "/Schemas describes Group displayName as optional"),
     SchemaListsMessages => ("schema-lists-messages", 7644, "3.1", "/Schemas publishes the ListResponse message schema"),
+    JsonAcceptRejected => ("json-accept-rejected", 7644, "3.8", "Accept: application/json answers 406"),
+    SearchUrnNotRequired => ("search-urn-not-required", 7644, "3.4.3", "a .search body without the SearchRequest URN is accepted"),
     Utf8Mangled => ("utf8-mangled", 7644, "3.8", "non-ASCII characters are stored as '?'"),
     NonstandardScimType => ("nonstandard-scim-type", 7644, "3.12", "a taken userName answers scimType \"duplicate\" (not in Table 9)"),
     UnknownEndpointHtml => ("unknown-endpoint-html", 7644, "3.12", "unknown endpoints answer an HTML 404 page"),

@@ -1058,7 +1058,8 @@ pub async fn search(
     let result = (|| {
         let resource_type = resource_type_for(&state, &endpoint)?;
         let body = parse_body(&state, &headers, &body)?;
-        let params = QueryParams::from_search_request(&body)?;
+        let params =
+            QueryParams::from_search_request(&body, state.faults.has(Fault::SearchUrnNotRequired))?;
         answer_query(&state, &[resource_type], &params)
     })();
     respond(&state, result)
@@ -1070,7 +1071,8 @@ pub async fn search_root(State(state): State<Shared>, headers: HeaderMap, body: 
     }
     let result = (|| {
         let body = parse_body(&state, &headers, &body)?;
-        let params = QueryParams::from_search_request(&body)?;
+        let params =
+            QueryParams::from_search_request(&body, state.faults.has(Fault::SearchUrnNotRequired))?;
         let types: Vec<&ResourceTypeDef> = state.registry.resource_types().iter().collect();
         answer_query(&state, &types, &params)
     })();

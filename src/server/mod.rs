@@ -259,7 +259,21 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
         .and_then(|v| v.strip_prefix("Bearer "))
         .is_some_and(|token| constant_time_eq(token.trim().as_bytes(), state.token.as_bytes()));
     let anonymous_allowed = state.faults.has(faults::Fault::AnonymousAllowed);
-    let response = if public || authorized || anonymous_allowed {
+    let json_accept = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim() == "application/json");
+    let response = if json_accept && state.faults.has(faults::Fault::JsonAcceptRejected) {
+        handlers::error_response(
+            &state,
+            &ScimError::new(
+                axum::http::StatusCode::NOT_ACCEPTABLE,
+                None,
+                "only application/scim+json is served",
+            ),
+        )
+    } else if public || authorized || anonymous_allowed {
         next.run(request).await
     } else {
         handlers::error_response(&state, &ScimError::unauthorized())

@@ -58,7 +58,8 @@ impl QueryParams {
     }
 
     /// From a SearchRequest body (RFC 7644 §3.4.3).
-    pub fn from_search_request(body: &Value) -> Result<QueryParams, ScimError> {
+    /// `lenient`: the `search-urn-not-required` fault.
+    pub fn from_search_request(body: &Value, lenient: bool) -> Result<QueryParams, ScimError> {
         let Some(object) = body.as_object() else {
             return Err(ScimError::invalid_syntax(
                 "a SearchRequest is a JSON object",
@@ -68,7 +69,7 @@ impl QueryParams {
             .get("schemas")
             .and_then(Value::as_array)
             .is_some_and(|s| s.iter().any(|u| u.as_str() == Some(urns::SEARCH_REQUEST)));
-        if !has_urn {
+        if !has_urn && !lenient {
             return Err(ScimError::invalid_syntax(format!(
                 "schemas must contain {}",
                 urns::SEARCH_REQUEST

@@ -1,7 +1,7 @@
 //! Bulk operations (RFC 7644 §3.7): several operations in one request, with
 //! `bulkId` references between them, `failOnErrors`, and size limits.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::ScimError;
+use super::faults::Fault;
 use super::handlers::{self, scim_response};
 use crate::scim::urns;
 
@@ -19,8 +20,16 @@ pub const MAX_PAYLOAD_SIZE: usize = 1_048_576;
 const UNRESOLVED: &str = "\u{0}unresolved";
 
 pub fn handle(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Response, ScimError> {
-    if body.len() > MAX_PAYLOAD_SIZE {
-        return Err(ScimError::too_large(format!(
+    let no_limit = state.faults.has(Fault::Bulk413NoLimit);
+    let too_large = |detail: String| {
+        ScimError::too_large(if no_limit {
+            "Payload Too Large".to_string()
+        } else {
+            detail
+        })
+    };
+    if body.len() > MAX_PAYLOAD_SIZE && !state.faults.has(Fault::BulkMaxPayloadIgnored) {
+        return Err(too_large(format!(
             "the bulk request is {} bytes; maxPayloadSize is {MAX_PAYLOAD_SIZE}",
             body.len()
         )));
@@ -42,8 +51,8 @@ pub fn handle(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Res
         .get("Operations")
         .and_then(Value::as_array)
         .ok_or_else(|| ScimError::invalid_syntax("Operations must be an array"))?;
-    if operations.len() > MAX_OPERATIONS {
-        return Err(ScimError::too_large(format!(
+    if operations.len() > MAX_OPERATIONS && !state.faults.has(Fault::BulkMaxOperationsIgnored) {
+        return Err(too_large(format!(
             "{} operations; maxOperations is {MAX_OPERATIONS}",
             operations.len()
         )));
@@ -60,33 +69,66 @@ pub fn handle(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Res
     if state.faults.has(super::faults::Fault::BulkIdUnresolved) {
         ids.insert(UNRESOLVED.to_string(), String::new());
     }
-    let mut results = Vec::new();
+    let limit = if state.faults.has(Fault::BulkFailOnErrorsIgnored) {
+        None
+    } else if state.faults.has(Fault::BulkStopsOnError) {
+        Some(1)
+    } else {
+        fail_on_errors
+    };
+    // Operations whose bulkId references name a POST that has not run yet
+    // wait for it (RFC 7644 §3.7: reordering keeps the client's intent);
+    // when nothing can run, the rest run in order (circular references,
+    // §3.7.1) and their unresolved references answer 409.
+    let reorder = !state.faults.has(Fault::BulkForwardReferenceDropped);
+    let mut results: Vec<Option<Value>> = vec![None; operations.len()];
+    let mut pending: Vec<usize> = (0..operations.len()).collect();
     let mut errors = 0;
-    for operation in operations {
-        let limit = if state
-            .faults
-            .has(super::faults::Fault::BulkFailOnErrorsIgnored)
-        {
-            None
-        } else if state.faults.has(super::faults::Fault::BulkStopsOnError) {
-            Some(1)
-        } else {
-            fail_on_errors
-        };
-        if limit.is_some_and(|limit| errors >= limit) {
-            break;
+    let mut waiting_allowed = reorder;
+    'passes: while !pending.is_empty() {
+        let unrun: HashSet<&str> = pending
+            .iter()
+            .filter_map(|&i| operations[i].get("bulkId").and_then(Value::as_str))
+            .collect();
+        let mut deferred = Vec::new();
+        for &index in &pending {
+            if limit.is_some_and(|limit| errors >= limit) {
+                break 'passes;
+            }
+            let operation = &operations[index];
+            if waiting_allowed {
+                let mut refs = Vec::new();
+                references(operation, &mut refs);
+                if refs
+                    .iter()
+                    .any(|r| !ids.contains_key(r) && unrun.contains(r.as_str()))
+                {
+                    deferred.push(index);
+                    continue;
+                }
+            }
+            let result = run_operation(state, operation, &mut ids);
+            if result
+                .get("status")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse::<u16>().ok())
+                .is_some_and(|s| s >= 400)
+            {
+                errors += 1;
+            }
+            results[index] = Some(result);
         }
-        let result = run_operation(state, operation, &mut ids);
-        if result
-            .get("status")
-            .and_then(Value::as_str)
-            .and_then(|s| s.parse::<u16>().ok())
-            .is_some_and(|s| s >= 400)
-        {
-            errors += 1;
+        if deferred.len() == pending.len() {
+            if state.faults.has(Fault::BulkCircular500) {
+                return Err(ScimError::internal(
+                    "stack overflow resolving bulkId references",
+                ));
+            }
+            waiting_allowed = false;
         }
-        results.push(result);
+        pending = deferred;
     }
+    let results: Vec<Value> = results.into_iter().flatten().collect();
     Ok(scim_response(
         state,
         StatusCode::OK,
@@ -122,9 +164,58 @@ fn run_operation(state: &AppState, operation: &Value, ids: &mut HashMap<String, 
         Err(error) => {
             out["status"] = json!(error.status.as_u16().to_string());
             out["response"] = error.body(&state.faults);
+            // Every result but a failed POST says where the resource is
+            // (RFC 7644 §3.7.3).
+            if method != "POST"
+                && !state.faults.has(Fault::BulkDeleteNoLocation)
+                && let Some(location) = path_location(state, operation, ids)
+            {
+                out["location"] = json!(location);
+            }
         }
     }
     out
+}
+
+/// The URL of the resource an operation's path names, when it names one.
+fn path_location(
+    state: &AppState,
+    operation: &Value,
+    ids: &HashMap<String, String>,
+) -> Option<String> {
+    let path = operation.get("path").and_then(Value::as_str)?;
+    let mut segments = path.trim_start_matches('/').splitn(2, '/');
+    let endpoint = segments.next()?;
+    let id = segments.next().filter(|id| !id.is_empty())?;
+    let id = id
+        .strip_prefix("bulkId:")
+        .map_or(Some(id), |key| ids.get(key).map(String::as_str))?;
+    let resource_type = state.registry.resource_types().iter().find(|rt| {
+        rt.endpoint
+            .trim_start_matches('/')
+            .eq_ignore_ascii_case(endpoint)
+    })?;
+    Some(render_location(state, resource_type, id))
+}
+
+/// The bulkIds an operation's path and data reference ("bulkId:ID").
+fn references(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(text) => {
+            if let Some((_, reference)) = text.split_once("bulkId:") {
+                let end = reference
+                    .find(|c: char| c == '/' || c == '"' || c.is_whitespace())
+                    .unwrap_or(reference.len());
+                out.push(reference[..end].to_string());
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| references(item, out)),
+        Value::Object(object) => object
+            .iter()
+            .filter(|(key, _)| key.as_str() != "bulkId")
+            .for_each(|(_, item)| references(item, out)),
+        _ => {}
+    }
 }
 
 type Outcome = (StatusCode, Option<String>, Option<String>);
@@ -140,10 +231,14 @@ fn execute(
         .get("path")
         .and_then(Value::as_str)
         .ok_or_else(|| ScimError::invalid_syntax("each operation needs a path"))?;
-    let path = resolve_references(&Value::String(path.to_string()), ids)?;
+    let options = Resolve {
+        drop_unknown: state.faults.has(Fault::BulkForwardReferenceDropped),
+        skip_extensions: state.faults.has(Fault::BulkIdExtensionUnresolved),
+    };
+    let path = resolve_references(&Value::String(path.to_string()), ids, options)?;
     let path = path.as_str().unwrap_or_default().to_string();
     let data = match operation.get("data") {
-        Some(data) => Some(resolve_references(data, ids)?),
+        Some(data) => Some(resolve_references(data, ids, options)?),
         None => None,
     };
     let mut segments = path.trim_start_matches('/').splitn(2, '/');
@@ -205,7 +300,7 @@ fn execute(
     let location = created
         .as_deref()
         .or(id)
-        .filter(|_| method != "DELETE")
+        .filter(|_| method != "DELETE" || !state.faults.has(Fault::BulkDeleteNoLocation))
         .map(|id| render_location(state, resource_type, id));
     Ok((response.status(), location, header_text(header::ETAG)))
 }
@@ -218,9 +313,23 @@ fn render_location(
     super::render::location(&state.base_url(), resource_type, id)
 }
 
+/// Fault switches for [`resolve_references`].
+#[derive(Clone, Copy)]
+struct Resolve {
+    /// `bulk-forward-reference-dropped`: array values with an unknown
+    /// reference are left out.
+    drop_unknown: bool,
+    /// `bulk-id-extension-unresolved`: extension objects are left alone.
+    skip_extensions: bool,
+}
+
 /// Replaces `bulkId:ID` strings with the ids of resources created earlier in
 /// the same request.
-fn resolve_references(value: &Value, ids: &HashMap<String, String>) -> Result<Value, ScimError> {
+fn resolve_references(
+    value: &Value,
+    ids: &HashMap<String, String>,
+    options: Resolve,
+) -> Result<Value, ScimError> {
     if ids.contains_key(UNRESOLVED) {
         return Ok(value.clone());
     }
@@ -242,16 +351,27 @@ fn resolve_references(value: &Value, ids: &HashMap<String, String>) -> Result<Va
             }
             None => value.clone(),
         },
+        Value::Array(items) if options.drop_unknown => Value::Array(
+            items
+                .iter()
+                .filter_map(|item| resolve_references(item, ids, options).ok())
+                .collect(),
+        ),
         Value::Array(items) => Value::Array(
             items
                 .iter()
-                .map(|item| resolve_references(item, ids))
+                .map(|item| resolve_references(item, ids, options))
                 .collect::<Result<_, _>>()?,
         ),
         Value::Object(object) => {
             let mut out = serde_json::Map::new();
             for (key, item) in object {
-                out.insert(key.clone(), resolve_references(item, ids)?);
+                let resolved = if options.skip_extensions && key.starts_with("urn:") {
+                    item.clone()
+                } else {
+                    resolve_references(item, ids, options)?
+                };
+                out.insert(key.clone(), resolved);
             }
             Value::Object(out)
         }

@@ -278,6 +278,19 @@ fn schema_faults(state: &AppState, mut schema: Value) -> Value {
     if faults.has(Fault::SchemaPasswordReturned) {
         set(&mut schema, "password", "returned", json!("default"));
     }
+    if faults.has(Fault::SchemaPrimaryString)
+        && let Some(attributes) = schema.get_mut("attributes").and_then(Value::as_array_mut)
+    {
+        for sub in attributes
+            .iter_mut()
+            .filter_map(|a| a.get_mut("subAttributes").and_then(Value::as_array_mut))
+            .flatten()
+        {
+            if sub.get("name").and_then(Value::as_str) == Some("primary") {
+                sub["type"] = json!("string");
+            }
+        }
+    }
     let Some(attributes) = schema.get_mut("attributes").and_then(Value::as_array_mut) else {
         return schema;
     };
@@ -604,7 +617,17 @@ pub fn insert_new(
         body
     };
     let mut data =
-        resource::normalize_body(state.registry, resource_type, body, read_only_mode(state))?;
+        resource::normalize_body(state.registry, resource_type, body, read_only_mode(state))
+            .map_err(|error| {
+                if state.faults.has(Fault::TypeErrorInvalidSyntax)
+                    && error.scim_type == Some("invalidValue")
+                    && error.detail.contains(" must be ")
+                {
+                    ScimError::invalid_syntax(error.detail)
+                } else {
+                    error
+                }
+            })?;
     if state.faults.has(Fault::ExternalIdNotStored) {
         data.remove("externalId");
     }
@@ -636,6 +659,12 @@ pub fn insert_new(
     let mut id = new_id(store.next_sequence());
     while store.contains_id(&id) {
         id = new_id(store.next_sequence());
+    }
+    if state.faults.has(Fault::IdFromName)
+        && let Some(Value::String(name)) = data.get("userName").or_else(|| data.get("displayName"))
+        && store.get(&resource_type.name, name).is_none()
+    {
+        id = name.clone();
     }
     if state.faults.has(Fault::ExternalIdGenerated) && !data.contains_key("externalId") {
         data.insert("externalId".into(), Value::String(id.clone()));

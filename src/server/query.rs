@@ -356,6 +356,13 @@ pub fn list_body(resources: Vec<Value>, total: usize, start: usize, faults: &Fau
     body.insert("startIndex".into(), json!(start.max(1)));
     body.insert("itemsPerPage".into(), json!(resources.len()));
     body.insert(key.into(), Value::Array(resources));
+    if faults.has(Fault::IntegerFractions) {
+        for name in ["totalResults", "startIndex", "itemsPerPage"] {
+            if let Some(n) = body.get(name).and_then(Value::as_f64) {
+                body.insert(name.into(), json!(n));
+            }
+        }
+    }
     Value::Object(body)
 }
 

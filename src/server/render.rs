@@ -86,6 +86,47 @@ pub fn full(
             }),
         );
     }
+    if faults.has(Fault::RefMissingEndpoint) {
+        for key in ["members", "groups"] {
+            for item in out
+                .get_mut(key)
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(id) = item.get("value").and_then(Value::as_str) {
+                    item["$ref"] = Value::String(format!("{base_url}/{id}"));
+                }
+            }
+        }
+    }
+    if faults.has(Fault::BinaryLineWrapped) {
+        for item in out
+            .get_mut("x509Certificates")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(text) = item.get("value").and_then(Value::as_str) {
+                let lines: Vec<String> = text
+                    .as_bytes()
+                    .chunks(76)
+                    .map(|line| String::from_utf8_lossy(line).into_owned())
+                    .collect();
+                item["value"] = Value::String(lines.join("\n") + "\n");
+            }
+        }
+    }
+    if faults.has(Fault::SingleValueUnwrapped) {
+        for (key, value) in out.iter_mut() {
+            if key != "schemas"
+                && let Value::Array(items) = value
+                && items.len() == 1
+            {
+                *value = items.remove(0);
+            }
+        }
+    }
     let mut value = Value::Object(out);
     if faults.has(Fault::StringBooleans) {
         stringify_booleans(&mut value);

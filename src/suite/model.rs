@@ -408,6 +408,10 @@ pub enum SchemaRule {
     SubAttributesNotComplex,
     /// Complex attributes list their sub-attributes (§2.2).
     ComplexHasSubAttributes,
+    /// The predefined sub-attributes of multi-valued attributes keep their
+    /// meaning (§2.4): `primary` is boolean, `$ref` reference, `type` and
+    /// `display` string.
+    PredefinedSubAttributes,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]

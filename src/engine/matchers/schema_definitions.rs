@@ -117,6 +117,29 @@ fn check(
                 ));
             }
         }
+        SchemaRule::PredefinedSubAttributes => {
+            let multi_valued = attribute.get("multiValued") == Some(&Value::Bool(true));
+            if multi_valued && !meta_schema {
+                for sub in subs {
+                    let sub_name = sub.get("name").and_then(Value::as_str).unwrap_or("");
+                    let expected = match sub_name {
+                        "primary" => "boolean",
+                        "$ref" => "reference",
+                        "type" | "display" => "string",
+                        _ => continue,
+                    };
+                    // type defaults to string (RFC 7643 §2.2).
+                    let actual = sub.get("type").and_then(Value::as_str).unwrap_or("string");
+                    if actual != expected {
+                        out.push(Mismatch::new(
+                            format!("{path}.{sub_name}.type"),
+                            expected,
+                            actual,
+                        ));
+                    }
+                }
+            }
+        }
         SchemaRule::ComplexHasSubAttributes => {
             if kind == "complex" && subs.is_empty() {
                 out.push(Mismatch::new(
@@ -152,9 +175,18 @@ mod tests {
             SchemaRule::SimpleWithoutSubAttributes,
             SchemaRule::SubAttributesNotComplex,
             SchemaRule::ComplexHasSubAttributes,
+            SchemaRule::PredefinedSubAttributes,
         ] {
             assert_eq!(run(rule, good.clone()), 0, "{rule:?}");
         }
+        assert_eq!(
+            run(
+                SchemaRule::PredefinedSubAttributes,
+                json!([{"name": "emails", "type": "complex", "multiValued": true,
+                    "subAttributes": [{"name": "primary", "type": "string"}, {"name": "$ref", "type": "string"}, {"name": "type"}]}])
+            ),
+            2
+        );
         assert_eq!(
             run(
                 SchemaRule::AttributeNames,

@@ -189,6 +189,17 @@ pub async fn service_provider_config(
 }
 
 fn discovery_list(state: &AppState, raw: &Option<String>, items: Vec<Value>) -> Response {
+    if pair(&query_pairs(raw), "filter").is_some()
+        && state.faults.has(Fault::DiscoveryFilterApplied)
+    {
+        let total = items.len().min(1);
+        let first: Vec<Value> = items.into_iter().take(1).collect();
+        return scim_response(
+            state,
+            StatusCode::OK,
+            &query::list_body(first, total, 1, &state.faults),
+        );
+    }
     if pair(&query_pairs(raw), "filter").is_some() {
         return error_response(
             state,
@@ -252,6 +263,11 @@ pub async fn resource_type(State(state): State<Shared>, Path(id): Path<String>) 
 /// The schema-definition faults, applied to the published User schema.
 fn schema_faults(state: &AppState, mut schema: Value) -> Value {
     let faults = &state.faults;
+    if faults.has(Fault::SchemaWithoutMeta)
+        && let Some(object) = schema.as_object_mut()
+    {
+        object.remove("meta");
+    }
     let id = schema
         .get("id")
         .and_then(Value::as_str)

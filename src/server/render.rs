@@ -46,7 +46,12 @@ pub fn full(
         out.insert(key.clone(), value);
     }
     if resource_type.name == "User" {
-        let groups = groups_of(store, &stored.id, base_url);
+        let mut groups = groups_of(store, &stored.id, base_url);
+        if faults.has(Fault::UserGroupsDisplayAsValue) {
+            for group in groups.iter_mut() {
+                group["value"] = group.get("display").cloned().unwrap_or(Value::Null);
+            }
+        }
         if !groups.is_empty() {
             out.insert("groups".into(), Value::Array(groups));
         }

@@ -782,6 +782,34 @@ pub async fn get_one(
     respond(&state, result)
 }
 
+/// The signature shared by PUT and PATCH on one resource.
+type WriteOne = fn(
+    &AppState,
+    &ResourceTypeDef,
+    &str,
+    &Value,
+    &HeaderMap,
+    &[(String, String)],
+) -> Result<Response, ScimError>;
+
+/// Parses the body and hands a PUT or PATCH to `apply`.
+fn write_one(
+    state: &AppState,
+    endpoint: &str,
+    id: &str,
+    raw: &Option<String>,
+    headers: &HeaderMap,
+    body: &Bytes,
+    apply: WriteOne,
+) -> Response {
+    let result = (|| {
+        let resource_type = resource_type_for(state, endpoint)?;
+        let body = parse_body(state, headers, body)?;
+        apply(state, resource_type, id, &body, headers, &query_pairs(raw))
+    })();
+    respond(state, result)
+}
+
 pub async fn replace(
     State(state): State<Shared>,
     Path((endpoint, id)): Path<(String, String)>,
@@ -789,19 +817,15 @@ pub async fn replace(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result = (|| {
-        let resource_type = resource_type_for(&state, &endpoint)?;
-        let body = parse_body(&state, &headers, &body)?;
-        replace_resource(
-            &state,
-            resource_type,
-            &id,
-            &body,
-            &headers,
-            &query_pairs(&raw),
-        )
-    })();
-    respond(&state, result)
+    write_one(
+        &state,
+        &endpoint,
+        &id,
+        &raw,
+        &headers,
+        &body,
+        replace_resource,
+    )
 }
 
 pub fn replace_resource(
@@ -898,19 +922,15 @@ pub async fn modify(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result = (|| {
-        let resource_type = resource_type_for(&state, &endpoint)?;
-        let body = parse_body(&state, &headers, &body)?;
-        patch_resource(
-            &state,
-            resource_type,
-            &id,
-            &body,
-            &headers,
-            &query_pairs(&raw),
-        )
-    })();
-    respond(&state, result)
+    write_one(
+        &state,
+        &endpoint,
+        &id,
+        &raw,
+        &headers,
+        &body,
+        patch_resource,
+    )
 }
 
 pub fn patch_resource(

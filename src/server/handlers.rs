@@ -709,6 +709,45 @@ pub fn insert_new(
     Ok(stored)
 }
 
+/// The resource a PUT or PATCH applies to, once its If-Match holds.
+fn current_for_write(
+    state: &AppState,
+    store: &Store,
+    resource_type: &ResourceTypeDef,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<Stored, ScimError> {
+    let Some(existing) = store.get(&resource_type.name, id).cloned() else {
+        return Err(missing(state, resource_type, id));
+    };
+    if if_match_fails(state, headers, &existing) {
+        return Err(ScimError::precondition_failed(format!(
+            "{id} has changed: its version is {}",
+            existing.etag()
+        )));
+    }
+    Ok(existing)
+}
+
+/// `existing` with new data, a new version and lastModified (unless the
+/// `version-never-changes` fault freezes them).
+fn updated(
+    state: &AppState,
+    store: &mut Store,
+    existing: Stored,
+    data: serde_json::Map<String, Value>,
+) -> Stored {
+    if state.faults.has(Fault::VersionNeverChanges) {
+        return Stored { data, ..existing };
+    }
+    Stored {
+        data,
+        modified: Utc::now(),
+        version: store.next_version(),
+        ..existing
+    }
+}
+
 fn if_match_fails(state: &AppState, headers: &HeaderMap, stored: &Stored) -> bool {
     if state.faults.has(Fault::IfMatchIgnored) {
         return false;
@@ -842,15 +881,7 @@ pub fn replace_resource(
         resource::check_required(state.registry, resource_type, &data)?;
     }
     let mut store = state.store.write().map_err(|_| lock_error())?;
-    let Some(existing) = store.get(&resource_type.name, id).cloned() else {
-        return Err(missing(state, resource_type, id));
-    };
-    if if_match_fails(state, headers, &existing) {
-        return Err(ScimError::precondition_failed(format!(
-            "{id} has changed: its version is {}",
-            existing.etag()
-        )));
-    }
+    let existing = current_for_write(state, &store, resource_type, id, headers)?;
     resource::check_immutable(state.registry, resource_type, &existing.data, &data)?;
     // password is write-only: a PUT that leaves it out keeps it.
     if let Some(password) = existing.data.get("password")
@@ -877,11 +908,6 @@ pub fn replace_resource(
     }
     check_integrity(state, &store, resource_type, &data, Some(id))?;
     complete_members(&store, &mut data);
-    let version = if state.faults.has(Fault::VersionNeverChanges) {
-        existing.version
-    } else {
-        store.next_version()
-    };
     if state.faults.has(Fault::PutRecreates) {
         store.remove(&resource_type.name, id);
         let recreated = insert_new(state, &mut store, resource_type, body)?;
@@ -894,16 +920,7 @@ pub fn replace_resource(
             pairs,
         ));
     }
-    let stored = Stored {
-        data,
-        modified: if state.faults.has(Fault::VersionNeverChanges) {
-            existing.modified
-        } else {
-            Utc::now()
-        },
-        version,
-        ..existing
-    };
+    let stored = updated(state, &mut store, existing, data);
     store.put(stored.clone());
     Ok(resource_response(
         state,
@@ -942,15 +959,7 @@ pub fn patch_resource(
     pairs: &[(String, String)],
 ) -> Result<Response, ScimError> {
     let mut store = state.store.write().map_err(|_| lock_error())?;
-    let Some(existing) = store.get(&resource_type.name, id).cloned() else {
-        return Err(missing(state, resource_type, id));
-    };
-    if if_match_fails(state, headers, &existing) {
-        return Err(ScimError::precondition_failed(format!(
-            "{id} has changed: its version is {}",
-            existing.etag()
-        )));
-    }
+    let existing = current_for_write(state, &store, resource_type, id, headers)?;
     if state.faults.has(Fault::PatchSilentlyIgnored) {
         return Ok(resource_response(
             state,
@@ -980,22 +989,7 @@ pub fn patch_resource(
     complete_members(&store, &mut data);
     let changed = data != existing.data || state.faults.has(Fault::PatchNoopBumpsVersion);
     let stored = if changed {
-        let version = if state.faults.has(Fault::VersionNeverChanges) {
-            existing.version
-        } else {
-            store.next_version()
-        };
-        let modified = if state.faults.has(Fault::VersionNeverChanges) {
-            existing.modified
-        } else {
-            Utc::now()
-        };
-        Stored {
-            data,
-            modified,
-            version,
-            ..existing
-        }
+        updated(state, &mut store, existing, data)
     } else {
         existing
     };

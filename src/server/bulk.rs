@@ -244,16 +244,7 @@ fn execute(
     let mut segments = path.trim_start_matches('/').splitn(2, '/');
     let endpoint = segments.next().unwrap_or_default();
     let id = segments.next();
-    let resource_type = state
-        .registry
-        .resource_types()
-        .iter()
-        .find(|rt| {
-            rt.endpoint
-                .trim_start_matches('/')
-                .eq_ignore_ascii_case(endpoint)
-        })
-        .ok_or_else(|| ScimError::not_found(format!("no endpoint /{endpoint}")))?;
+    let resource_type = handlers::resource_type_for(state, endpoint)?;
     let mut headers = HeaderMap::new();
     if let Some(version) = operation.get("version").and_then(Value::as_str)
         && let Ok(value) = HeaderValue::from_str(version)

@@ -113,7 +113,7 @@ fn parse_body(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Val
     })
 }
 
-fn resource_type_for<'s>(
+pub(super) fn resource_type_for<'s>(
     state: &'s AppState,
     endpoint: &str,
 ) -> Result<&'s ResourceTypeDef, ScimError> {

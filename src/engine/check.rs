@@ -10,7 +10,7 @@ use super::{Mismatch, includes, matchers, path, predicate};
 use crate::http::client::{Exchange, HttpClient, OutgoingRequest, Response};
 use crate::scim::discovery::{ConditionOutcome, Discovery};
 use crate::scim::schema::SchemaRegistry;
-use crate::suite::model::{Expect, Request, Severity, Step};
+use crate::suite::model::{Expect, Request, Severity, SkipWhen, Step};
 use crate::suite::{LoadedCheck, LoadedSuite};
 use crate::verdict::{CheckResult, StepFailure, Verdict};
 
@@ -86,6 +86,11 @@ pub async fn run_check(
         let name = step_name(step, index);
         match run_step(env, &mut ctx, step, &name, &mut result.exchanges).await {
             StepOutcome::Passed => {}
+            StepOutcome::NotApplicable(reason) => {
+                result.verdict = Verdict::Skip;
+                result.message = reason;
+                break;
+            }
             StepOutcome::CouldNotTest(reason) => {
                 result.verdict = Verdict::Error;
                 result.message = format!("{name}: {reason}");
@@ -146,6 +151,7 @@ fn step_name(step: &Step, index: usize) -> String {
 
 enum StepOutcome {
     Passed,
+    NotApplicable(String),
     CouldNotTest(String),
     Failed(StepFailure),
 }
@@ -176,6 +182,14 @@ async fn run_step(
     // wrong. A missing value is not itself a finding; a later step that needs
     // it cannot be rendered and reports that.
     capture(ctx, step, &response);
+    if let Some(skip) = &step.skip_when
+        && skip_applies(skip, &response, ctx)
+    {
+        return StepOutcome::NotApplicable(format!(
+            "{}: {request_line} answered {}",
+            skip.reason, response.status
+        ));
+    }
     let mismatches = evaluate_expect(&step.expect, &response, ctx, &env.discovery.registry);
     if mismatches.is_empty() {
         return StepOutcome::Passed;
@@ -191,6 +205,23 @@ async fn run_step(
         }),
         mismatches,
     })
+}
+
+/// True when every condition of `skip_when` holds for the response.
+fn skip_applies(skip: &SkipWhen, response: &Response, ctx: &Context) -> bool {
+    if let Some(status) = &skip.status
+        && !status.codes().contains(&response.status)
+    {
+        return false;
+    }
+    if skip.body.is_empty() {
+        return skip.status.is_some();
+    }
+    let expect = Expect {
+        body: skip.body.clone(),
+        ..Expect::default()
+    };
+    evaluate_expect(&expect, response, ctx, &SchemaRegistry::default()).is_empty()
 }
 
 /// Runs a cleanup step; returns a note when it did not go as expected.
@@ -460,6 +491,30 @@ mod tests {
 
     fn expect(value: Value) -> Expect {
         serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn skip_when_needs_every_condition() {
+        let ctx = Context::new("run", "c");
+        let skip: SkipWhen = serde_json::from_value(json!({
+            "status": [404, 501],
+            "reason": "root search not offered"
+        }))
+        .unwrap();
+        assert!(skip_applies(&skip, &response(501, &[], json!({})), &ctx));
+        assert!(!skip_applies(&skip, &response(200, &[], json!({})), &ctx));
+
+        let skip: SkipWhen = serde_json::from_value(json!({
+            "status": 200,
+            "body": [{"path": "filter.maxResults", "exists": false}],
+            "reason": "no maxResults"
+        }))
+        .unwrap();
+        let without = response(200, &[], json!({"filter": {"supported": true}}));
+        let with = response(200, &[], json!({"filter": {"maxResults": 5}}));
+        assert!(skip_applies(&skip, &without, &ctx));
+        assert!(!skip_applies(&skip, &with, &ctx));
+        assert!(!skip_applies(&skip, &response(500, &[], json!({})), &ctx));
     }
 
     #[test]

@@ -192,9 +192,28 @@ pub struct Step {
     /// `name: body.id`, `name: header.ETag`, `name: status`.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub capture: IndexMap<String, String>,
+    /// When the response shows that an optional feature is not offered (e.g.
+    /// 501 for root-level search), end the check as skipped with this reason
+    /// instead of judging it. Checked before `expect`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_when: Option<SkipWhen>,
     /// What the response must satisfy.
     #[serde(default)]
     pub expect: Expect,
+}
+
+/// The response that means "not applicable": all given conditions hold.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SkipWhen {
+    /// The status is one of these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusSet>,
+    /// Predicates on the body that all hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub body: Vec<PathPredicate>,
+    /// Why the check does not apply, shown as the skip reason.
+    pub reason: String,
 }
 
 /// An HTTP request. Every string is templated with `{{ ... }}`.

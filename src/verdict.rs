@@ -1,12 +1,15 @@
 //! Verdicts and per-check results: what the runner emits and reporters read.
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::Mismatch;
 use crate::http::client::Exchange;
 use crate::suite::model::Level;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, PartialOrd, Ord,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// The requirement holds.
@@ -34,15 +37,15 @@ impl Verdict {
 }
 
 /// A requirement reference with every field resolved from the catalogue.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct ResolvedRequirement {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub rfc: u16,
     pub section: String,
     pub level: Level,
     /// The requirement's paraphrase from the catalogue.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
@@ -58,20 +61,20 @@ impl ResolvedRequirement {
 }
 
 /// Why a step failed: the request, what came back and what was expected.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct StepFailure {
     pub step: String,
     /// `POST http://host/v2/Users`
     pub request: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// The start of the response body.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_excerpt: Option<String>,
     pub mismatches: Vec<Mismatch>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct CheckResult {
     pub id: String,
     pub title: String,
@@ -81,17 +84,18 @@ pub struct CheckResult {
     pub requirements: Vec<ResolvedRequirement>,
     /// One line: why the verdict (skip reason, error cause, first mismatch).
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<StepFailure>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
     /// Problems during cleanup (they do not change the verdict).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cleanup_notes: Vec<String>,
     pub duration_ms: u64,
     pub exchanges: Vec<Exchange>,
     /// (suite position, check position): the deterministic report order.
     #[serde(skip)]
+    #[schemars(skip)]
     pub order: (usize, usize),
 }
 

@@ -10,7 +10,7 @@ use super::{Mismatch, includes, matchers, path, predicate};
 use crate::http::client::{Exchange, HttpClient, OutgoingRequest, Response};
 use crate::scim::discovery::{ConditionOutcome, Discovery};
 use crate::scim::schema::SchemaRegistry;
-use crate::suite::model::{Expect, Request, Severity, SkipWhen, Step};
+use crate::suite::model::{Expect, Request, Severity, SkipWhen, StatusSet, Step};
 use crate::suite::{LoadedCheck, LoadedSuite};
 use crate::verdict::{CheckResult, StepFailure, Verdict};
 
@@ -356,6 +356,64 @@ pub(crate) fn evaluate_expect(
     ctx: &Context,
     registry: &SchemaRegistry,
 ) -> Vec<Mismatch> {
+    let mut out = evaluate_own(expect, response, ctx, registry);
+    out.extend(evaluate_any_of(&expect.any_of, response, ctx, registry));
+    out
+}
+
+/// `any_of`: nothing when some alternative holds. Otherwise what broke in
+/// the closest alternative among those that accept the response's status
+/// (the fewest mismatches), or the status when none accepts it.
+fn evaluate_any_of(
+    alternatives: &[Expect],
+    response: &Response,
+    ctx: &Context,
+    registry: &SchemaRegistry,
+) -> Vec<Mismatch> {
+    if alternatives.is_empty() {
+        return Vec::new();
+    }
+    let mut closest: Option<Vec<Mismatch>> = None;
+    for alternative in alternatives {
+        let mismatches = evaluate_expect(alternative, response, ctx, registry);
+        if mismatches.is_empty() {
+            return Vec::new();
+        }
+        let accepts_status = alternative
+            .status
+            .as_ref()
+            .is_none_or(|status| status.codes().contains(&response.status));
+        if accepts_status && closest.as_ref().is_none_or(|c| mismatches.len() < c.len()) {
+            closest = Some(mismatches);
+        }
+    }
+    closest.unwrap_or_else(|| {
+        let mut codes: Vec<u16> = alternatives
+            .iter()
+            .filter_map(|alternative| alternative.status.as_ref())
+            .flat_map(StatusSet::codes)
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        vec![Mismatch::new(
+            "status",
+            codes
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(" or "),
+            response.status.to_string(),
+        )]
+    })
+}
+
+/// The expectations of `expect` itself, without its alternatives.
+fn evaluate_own(
+    expect: &Expect,
+    response: &Response,
+    ctx: &Context,
+    registry: &SchemaRegistry,
+) -> Vec<Mismatch> {
     let mut out = Vec::new();
     if let Some(status) = &expect.status {
         let codes = status.codes();
@@ -515,6 +573,44 @@ mod tests {
         assert!(skip_applies(&skip, &without, &ctx));
         assert!(!skip_applies(&skip, &with, &ctx));
         assert!(!skip_applies(&skip, &response(500, &[], json!({})), &ctx));
+    }
+
+    #[test]
+    fn any_of_holds_when_one_alternative_holds() {
+        let mut ctx = Context::new("run", "c");
+        ctx.set("max", json!(2));
+        let registry = SchemaRegistry::default();
+        let alternatives = expect(json!({
+            "any_of": [
+                {"status": 200, "body": [{"path": "Resources", "max_length": "{{ max }}"}]},
+                {"status": 400, "body": [{"path": "scimType", "equals": "tooMany"}]}
+            ]
+        }));
+        let judge = |r: &Response| evaluate_expect(&alternatives, r, &ctx, &registry);
+        assert!(judge(&response(200, &[], json!({"Resources": [1, 2]}))).is_empty());
+        assert!(judge(&response(400, &[], json!({"scimType": "tooMany"}))).is_empty());
+
+        // The alternative that accepts the status explains what broke.
+        let too_long = judge(&response(200, &[], json!({"Resources": [1, 2, 3]})));
+        assert_eq!(too_long.len(), 1, "{too_long:?}");
+        assert_eq!(too_long[0].path, "body.Resources");
+        assert_eq!(too_long[0].expected, "length at most 2");
+        let wrong_type = judge(&response(400, &[], json!({"scimType": "invalidValue"})));
+        assert_eq!(wrong_type[0].path, "body.scimType");
+        // No alternative accepts the status: the status is what broke.
+        let status = judge(&response(413, &[], json!({})));
+        assert_eq!(status, vec![Mismatch::new("status", "200 or 400", "413")]);
+
+        // The expectations beside any_of must hold too.
+        let both = expect(json!({
+            "status": [200, 400],
+            "any_of": [{"status": 200}]
+        }));
+        assert!(evaluate_expect(&both, &response(200, &[], json!({})), &ctx, &registry).is_empty());
+        assert_eq!(
+            evaluate_expect(&both, &response(400, &[], json!({})), &ctx, &registry).len(),
+            1
+        );
     }
 
     #[test]

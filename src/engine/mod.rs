@@ -9,10 +9,11 @@ pub mod template;
 
 pub use check::{CheckEnv, run_check};
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// One broken expectation: where, what was expected, what was found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Mismatch {
     /// What was examined: `status`, `header Location`, `body.meta.location`.
     pub path: String,

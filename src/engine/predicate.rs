@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::Mismatch;
 use super::path;
 use super::template::Context;
-use crate::suite::model::{JsonType, PathPredicate};
+use crate::suite::model::{CountSpec, JsonType, LengthBound, PathPredicate};
 
 /// Evaluates one predicate against `root`; `prefix` names the path for messages.
 pub fn evaluate(
@@ -45,6 +45,7 @@ pub fn evaluate(
         || predicate.max_length.is_some()
         || predicate.contains.is_some()
         || predicate.every.is_some()
+        || predicate.count.is_some()
         || predicate.min.is_some()
         || predicate.max.is_some();
     let Some(value) = found else {
@@ -144,26 +145,42 @@ pub fn evaluate(
         }
     }
     let length = length_of(value);
-    let mut check_length = |label: &str, ok: fn(usize, usize) -> bool, bound: Option<usize>| {
-        if let Some(bound) = bound {
-            match length {
-                Some(actual) if ok(actual, bound) => {}
-                Some(actual) => out.push(Mismatch::new(
-                    &shown,
-                    format!("{label} {bound}"),
-                    format!("length {actual}"),
-                )),
-                None => out.push(Mismatch::new(
-                    &shown,
-                    format!("{label} {bound}"),
-                    format!("{} without a length", describe_type(value)),
-                )),
+    let mut check_length =
+        |label: &str, ok: fn(usize, usize) -> bool, bound: Option<&LengthBound>| {
+            if let Some(bound) = bound {
+                let bound = match resolve_bound(bound, ctx) {
+                    Ok(bound) => bound,
+                    Err(err) => {
+                        out.push(Mismatch::new(&shown, format!("{label} a number"), err));
+                        return;
+                    }
+                };
+                match length {
+                    Some(actual) if ok(actual, bound) => {}
+                    Some(actual) => out.push(Mismatch::new(
+                        &shown,
+                        format!("{label} {bound}"),
+                        format!("length {actual}"),
+                    )),
+                    None => out.push(Mismatch::new(
+                        &shown,
+                        format!("{label} {bound}"),
+                        format!("{} without a length", describe_type(value)),
+                    )),
+                }
             }
-        }
-    };
-    check_length("length", |a, b| a == b, predicate.length);
-    check_length("length at least", |a, b| a >= b, predicate.min_length);
-    check_length("length at most", |a, b| a <= b, predicate.max_length);
+        };
+    check_length("length", |a, b| a == b, predicate.length.as_ref());
+    check_length(
+        "length at least",
+        |a, b| a >= b,
+        predicate.min_length.as_ref(),
+    );
+    check_length(
+        "length at most",
+        |a, b| a <= b,
+        predicate.max_length.as_ref(),
+    );
     for (bound, is_min) in [(predicate.min, true), (predicate.max, false)] {
         if let Some(bound) = bound {
             match value.as_f64() {
@@ -215,7 +232,97 @@ pub fn evaluate(
             )),
         }
     }
+    if let Some(count) = &predicate.count {
+        out.extend(count_matching(count, value, ctx, &shown));
+    }
     out
+}
+
+/// The `count` predicate: how many elements of an array satisfy `where`.
+fn count_matching(count: &CountSpec, value: &Value, ctx: &Context, shown: &str) -> Vec<Mismatch> {
+    let Some(items) = value.as_array() else {
+        return vec![Mismatch::new(
+            shown,
+            "an array",
+            format!("{} {}", describe_type(value), excerpt(value)),
+        )];
+    };
+    let counted: Vec<usize> = items
+        .iter()
+        .enumerate()
+        .filter(|(index, item)| {
+            let item_prefix = format!("{shown}[{index}]");
+            count
+                .matching
+                .iter()
+                .all(|predicate| evaluate(predicate, item, ctx, &item_prefix).is_empty())
+        })
+        .map(|(index, _)| index)
+        .collect();
+    let within = count.min.is_none_or(|min| counted.len() >= min)
+        && count.max.is_none_or(|max| counted.len() <= max);
+    if within {
+        return Vec::new();
+    }
+    let bounds = match (count.min, count.max) {
+        (Some(min), Some(max)) if min == max => format!("exactly {min}"),
+        (Some(min), Some(max)) => format!("{min} to {max}"),
+        (Some(min), None) => format!("at least {min}"),
+        (None, Some(max)) => format!("at most {max}"),
+        (None, None) => "any number of".to_string(),
+    };
+    let condition = if count.matching.is_empty() {
+        String::new()
+    } else {
+        format!(" matching {}", describe_predicates(&count.matching))
+    };
+    let which = if counted.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (indexes {})",
+            counted
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    vec![Mismatch::new(
+        shown,
+        format!("{bounds} elements{condition}"),
+        format!(
+            "{} of {}{which}: {}",
+            counted.len(),
+            items.len(),
+            excerpt(value)
+        ),
+    )]
+}
+
+/// A short description of predicates for messages, e.g. `primary equals true`.
+fn describe_predicates(predicates: &[PathPredicate]) -> String {
+    predicates
+        .iter()
+        .map(|predicate| {
+            serde_json::to_value(predicate)
+                .ok()
+                .and_then(|value| value.as_object().cloned())
+                .map(|mut object| {
+                    let path = object
+                        .remove("path")
+                        .and_then(|p| p.as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    let rest: Vec<String> = object
+                        .iter()
+                        .map(|(key, value)| format!("{key} {value}"))
+                        .collect();
+                    format!("{path} {}", rest.join(", ")).trim().to_string()
+                })
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 fn display_path(prefix: &str, path: &str) -> String {
@@ -255,6 +362,26 @@ fn contains(haystack: &Value, needle: &Value) -> bool {
         Value::String(text) => needle.as_str().is_some_and(|n| text.contains(n)),
         _ => false,
     }
+}
+
+/// A length bound's number; a template must render to a non-negative integer
+/// (a number, or a string of digits such as a captured header).
+fn resolve_bound(bound: &LengthBound, ctx: &Context) -> Result<usize, String> {
+    let template = match bound {
+        LengthBound::Literal(bound) => return Ok(*bound),
+        LengthBound::Template(template) => template,
+    };
+    let rendered = ctx
+        .render_value(&Value::String(template.clone()))
+        .map_err(|e| e.to_string())?;
+    let number = match &rendered {
+        Value::Number(n) => n.as_u64(),
+        Value::String(text) => text.trim().parse::<u64>().ok(),
+        _ => None,
+    };
+    number
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| format!("{template:?} rendered to {}", excerpt(&rendered)))
 }
 
 fn length_of(value: &Value) -> Option<usize> {
@@ -391,6 +518,35 @@ mod tests {
     }
 
     #[test]
+    fn length_bounds_can_be_templates() {
+        let body = json!({"Resources": [1, 2, 3]});
+        let mut ctx = Context::new("r", "c");
+        ctx.set("spc", json!({"filter": {"maxResults": 2}}));
+        ctx.set("digits", json!("3"));
+        ctx.set("word", json!("many"));
+        let judge = |predicate: serde_json::Value| {
+            let predicate: PathPredicate = serde_json::from_value(predicate).unwrap();
+            evaluate(&predicate, &body, &ctx, "")
+        };
+        let over = judge(json!({"path": "Resources", "max_length": "{{ spc.filter.maxResults }}"}));
+        assert_eq!(over.len(), 1);
+        assert_eq!(over[0].expected, "length at most 2");
+        assert_eq!(over[0].actual, "length 3");
+        assert!(
+            judge(json!({"path": "Resources", "min_length": "{{ spc.filter.maxResults }}"}))
+                .is_empty()
+        );
+        // A string of digits (a captured header, say) counts as its number.
+        assert!(judge(json!({"path": "Resources", "length": "{{ digits }}"})).is_empty());
+        // Anything else is reported, never read as 0.
+        let word = judge(json!({"path": "Resources", "max_length": "{{ word }}"}));
+        assert_eq!(word[0].expected, "length at most a number");
+        assert!(word[0].actual.contains("\"many\""), "{word:?}");
+        let undefined = judge(json!({"path": "Resources", "max_length": "{{ nope }}"}));
+        assert!(undefined[0].actual.contains("undefined"), "{undefined:?}");
+    }
+
+    #[test]
     fn strings_lengths_collections_and_every() {
         let body = json!({
             "userName": "Alice",
@@ -459,6 +615,77 @@ mod tests {
         assert_eq!(
             check(json!({"path": "userName", "every": []}), body).len(),
             1
+        );
+    }
+
+    #[test]
+    fn count_bounds_the_elements_that_match() {
+        let body = json!({
+            "emails": [
+                {"value": "a@x", "primary": true},
+                {"value": "b@x", "primary": false},
+                {"value": "c@x"}
+            ],
+            "userName": "Alice"
+        });
+        let at_most_one_primary = json!({"path": "emails", "count": {"where": [{"path": "primary", "equals": true}], "max": 1}});
+        assert!(check(at_most_one_primary.clone(), body.clone()).is_empty());
+        let mut two = body.clone();
+        two["emails"][2]["primary"] = json!(true);
+        let miss = check(at_most_one_primary.clone(), two);
+        assert_eq!(miss.len(), 1);
+        assert_eq!(miss[0].path, "body.emails");
+        assert_eq!(
+            miss[0].expected,
+            "at most 1 elements matching primary equals true"
+        );
+        assert!(
+            miss[0].actual.starts_with("2 of 3 (indexes 0, 2)"),
+            "{}",
+            miss[0].actual
+        );
+        // No `where`: every element counts.
+        assert!(
+            check(
+                json!({"path": "emails", "count": {"min": 3, "max": 3}}),
+                body.clone()
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            check(json!({"path": "emails", "count": {"min": 4}}), body.clone())[0].expected,
+            "at least 4 elements"
+        );
+        // Several predicates must all hold; templates are rendered.
+        assert!(
+            check(
+                json!({"path": "emails", "count": {"where": [{"path": "primary", "exists": true}, {"path": "value", "equals": "b@x"}], "min": 1, "max": 1}}),
+                body.clone()
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            check(
+                json!({"path": "userName", "count": {"max": 1}}),
+                body.clone()
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            check(
+                json!({"path": "phoneNumbers", "count": {"max": 1}}),
+                body.clone()
+            )
+            .len(),
+            1
+        );
+        assert!(
+            check(
+                json!({"path": "phoneNumbers", "if_present": true, "count": {"max": 1}}),
+                body
+            )
+            .is_empty()
         );
     }
 

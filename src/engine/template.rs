@@ -15,7 +15,9 @@ use super::path;
 pub enum TemplateError {
     #[error("undefined variable `{0}`")]
     Undefined(String),
-    #[error("unknown filter `{0}` (known: upper, lower, json, urlencode, last_segment, repeat:N)")]
+    #[error(
+        "unknown filter `{0}` (known: upper, lower, swapcase, json, urlencode, last_segment, repeat:N)"
+    )]
     UnknownFilter(String),
     #[error("unclosed `{{{{` in {0:?}")]
     Unclosed(String),
@@ -25,9 +27,10 @@ pub enum TemplateError {
     Path(#[from] path::PathError),
 }
 
-const FILTERS: [&str; 6] = [
+const FILTERS: [&str; 7] = [
     "upper",
     "lower",
+    "swapcase",
     "json",
     "urlencode",
     "last_segment",
@@ -186,6 +189,22 @@ fn apply_filter(filter: &str, value: Value) -> Result<Value, TemplateError> {
     Ok(match filter {
         "upper" => Value::String(as_text(&value).to_uppercase()),
         "lower" => Value::String(as_text(&value).to_lowercase()),
+        // Every letter's case flipped: a value that differs from the
+        // original only in case (whenever it has cased letters).
+        "swapcase" => Value::String(
+            as_text(&value)
+                .chars()
+                .flat_map(|c| -> Box<dyn Iterator<Item = char>> {
+                    if c.is_lowercase() {
+                        Box::new(c.to_uppercase())
+                    } else if c.is_uppercase() {
+                        Box::new(c.to_lowercase())
+                    } else {
+                        Box::new(std::iter::once(c))
+                    }
+                })
+                .collect(),
+        ),
         "json" => Value::String(value.to_string()),
         "urlencode" => Value::String(
             percent_encoding::utf8_percent_encode(
@@ -280,6 +299,8 @@ mod tests {
         assert_eq!(ctx.render_str("{{user.emails[0].value}}!").unwrap(), "a@x!");
         assert_eq!(ctx.render_str("{{ name | upper }}").unwrap(), "ALICE");
         assert_eq!(ctx.render_str("{{ name | lower }}").unwrap(), "alice");
+        assert_eq!(ctx.render_str("{{ name | swapcase }}").unwrap(), "aLICE");
+        assert_eq!(ctx.render_str("{{ user.id | swapcase }}").unwrap(), "ABC");
         assert_eq!(ctx.render_str("n={{ user.count }}").unwrap(), "n=3");
         assert_eq!(ctx.render_str("{{ run.id }}").unwrap(), "r1");
         assert_eq!(ctx.render_str("{{ name | json }}").unwrap(), "\"Alice\"");

@@ -34,6 +34,8 @@ pub enum HttpError {
     BodyTooLarge(usize),
     #[error("invalid header {0:?}")]
     BadHeader(String),
+    #[error("refusing to send a request to {0}: not on the target's origin {1}")]
+    ForeignOrigin(String, String),
 }
 
 #[derive(Debug, Clone)]
@@ -85,20 +87,20 @@ impl Response {
 }
 
 /// One request/response pair, recorded for reports (secrets redacted).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Exchange {
     pub method: String,
     pub url: String,
     pub request_headers: Vec<(String, String)>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     pub response_headers: Vec<(String, String)>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_body: Option<String>,
     pub duration_ms: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
@@ -150,14 +152,28 @@ impl HttpClient {
         &self.redactor
     }
 
-    /// Builds the full URL for a path relative to the base URL.
+    /// Builds the full URL for a path relative to the base URL. An absolute
+    /// http(s) URL (a `$ref` or `meta.location` the server returned) is used
+    /// as it is, but only on the target's own origin: credentials go with
+    /// every request and must never reach another host.
     pub fn url_for(&self, path: &str, query: &[(String, String)]) -> Result<Url, HttpError> {
-        let path = if path.starts_with('/') || path.is_empty() {
-            path.to_string()
+        let mut text = if is_absolute_http(path) {
+            let url =
+                Url::parse(path).map_err(|e| HttpError::BadUrl(path.into(), e.to_string()))?;
+            let base = Url::parse(&self.base)
+                .map_err(|e| HttpError::BadUrl(self.base.clone(), e.to_string()))?;
+            if url.origin() != base.origin() {
+                return Err(HttpError::ForeignOrigin(
+                    url.origin().ascii_serialization(),
+                    base.origin().ascii_serialization(),
+                ));
+            }
+            url.to_string()
+        } else if path.starts_with('/') || path.is_empty() {
+            format!("{}{}", self.base, path)
         } else {
-            format!("/{path}")
+            format!("{}/{path}", self.base)
         };
-        let mut text = format!("{}{}", self.base, path);
         if !query.is_empty() {
             let encoded: Vec<String> = query
                 .iter()
@@ -205,7 +221,14 @@ impl HttpClient {
         request: &OutgoingRequest,
         exchange: &mut Exchange,
     ) -> Result<Response, HttpError> {
-        let url = self.url_for(&request.path, &request.query)?;
+        let url = match self.url_for(&request.path, &request.query) {
+            Ok(url) => url,
+            Err(err) => {
+                // Still say what was asked for: the report shows the refused URL.
+                exchange.url = self.redactor.redact(&request.path);
+                return Err(err);
+            }
+        };
         exchange.url = self.redactor.redact(url.as_str());
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| HttpError::BadHeader(request.method.clone()))?;
@@ -304,6 +327,13 @@ impl HttpClient {
     }
 }
 
+/// `http://...` or `https://...`, in any case (RFC 3986 §3.1: schemes are
+/// case-insensitive). Anything else is a path under the base URL.
+fn is_absolute_http(path: &str) -> bool {
+    let lower = path.get(..8).unwrap_or(path).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
 fn insert_header(headers: &mut HeaderMap, name: &str, value: &str) -> Result<(), HttpError> {
     let name = HeaderName::from_bytes(name.as_bytes())
         .map_err(|_| HttpError::BadHeader(name.to_string()))?;
@@ -334,6 +364,59 @@ mod tests {
         assert_eq!(
             client.url_for("Schemas", &[]).unwrap().as_str(),
             "http://127.0.0.1:1/v2/Schemas"
+        );
+    }
+
+    #[test]
+    fn absolute_urls_are_allowed_on_the_targets_origin_only() {
+        let client = HttpClient::new(
+            "http://127.0.0.1:8080/v2",
+            Credentials::None,
+            ClientOptions::default(),
+        )
+        .unwrap();
+        // A $ref the server returned, used as it is (even outside /v2).
+        assert_eq!(
+            client
+                .url_for("http://127.0.0.1:8080/v2/Users/a%20b", &[])
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:8080/v2/Users/a%20b"
+        );
+        assert_eq!(
+            client
+                .url_for(
+                    "HTTP://127.0.0.1:8080/Groups/1",
+                    &[("attributes".into(), "id".into())]
+                )
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:8080/Groups/1?attributes=id"
+        );
+        // Another host, port or scheme would receive the credentials: refused.
+        for foreign in [
+            "http://127.0.0.2:8080/v2/Users/1",
+            "http://127.0.0.1:8081/v2/Users/1",
+            "https://127.0.0.1:8080/v2/Users/1",
+            "http://localhost:8080/v2/Users/1",
+            "http://127.0.0.1:8080@evil.example/v2/Users/1",
+        ] {
+            assert!(
+                matches!(
+                    client.url_for(foreign, &[]),
+                    Err(HttpError::ForeignOrigin(..))
+                ),
+                "{foreign}"
+            );
+        }
+        // Relative references stay under the base URL, as before.
+        assert_eq!(
+            client.url_for("Users/1", &[]).unwrap().as_str(),
+            "http://127.0.0.1:8080/v2/Users/1"
+        );
+        assert_eq!(
+            client.url_for("/Users/http://x", &[]).unwrap().as_str(),
+            "http://127.0.0.1:8080/v2/Users/http://x"
         );
     }
 

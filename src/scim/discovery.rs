@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use crate::engine::path;
 use crate::http::client::{Exchange, HttpClient, OutgoingRequest};
 use crate::scim::schema::SchemaRegistry;
-use crate::suite::model::Condition;
+use crate::suite::model::{Condition, MutabilityValue};
 
 /// One discovery document: loaded, or why it could not be.
 #[derive(Debug, Clone)]
@@ -103,10 +103,12 @@ impl Discovery {
         let service_provider_config = fetch("/ServiceProviderConfig", false).await?;
         let resource_types = fetch("/ResourceTypes", true).await?;
         let schemas = fetch("/Schemas", true).await?;
-        let registry = match (schemas.value(), resource_types.value()) {
-            (Some(schemas), Some(types)) => SchemaRegistry::from_discovery(schemas, types),
-            _ => SchemaRegistry::default(),
-        };
+        // Either document alone is still worth having: the resource types
+        // decide which schemas a resource may list even when /Schemas fails.
+        let registry = SchemaRegistry::from_discovery(
+            schemas.value().unwrap_or(&Value::Null),
+            resource_types.value().unwrap_or(&Value::Null),
+        );
         let discovery = Discovery {
             service_provider_config,
             resource_types,
@@ -211,6 +213,7 @@ impl Discovery {
             Condition::Schema { schema } => self.evaluate_schema(schema),
             Condition::Extension { extension } => self.evaluate_extension(extension),
             Condition::Attribute { attribute } => self.evaluate_attribute(attribute),
+            Condition::Mutability { mutability, is } => self.evaluate_mutability(mutability, *is),
         }
     }
 
@@ -322,6 +325,49 @@ impl Discovery {
         ConditionOutcome::Met
     }
 
+    /// `Group.members.value` has mutability `expected` in the target's own
+    /// schemas (the typed registry, so an absent characteristic takes the
+    /// RFC 7643 §2.2 default, readWrite).
+    fn evaluate_mutability(&self, spec: &str, expected: MutabilityValue) -> ConditionOutcome {
+        for document in [&self.resource_types, &self.schemas] {
+            if let Document::Failed(reason) = document {
+                return ConditionOutcome::Unknown(format!(
+                    "cannot tell the mutability of {spec}: {reason}"
+                ));
+            }
+        }
+        let mut parts = spec.split('.');
+        let type_name = parts.next().unwrap_or_default();
+        let names: Vec<&str> = parts.collect();
+        if names.is_empty() {
+            return ConditionOutcome::Unknown(format!("malformed mutability condition {spec:?}"));
+        }
+        let Some(resource_type) = self.registry.resource_type(type_name) else {
+            return ConditionOutcome::Unmet(format!("resource type {type_name} is not advertised"));
+        };
+        if self.registry.schema(&resource_type.schema).is_none() {
+            return ConditionOutcome::Unknown(format!(
+                "schema {} is not served or could not be read",
+                resource_type.schema
+            ));
+        }
+        let Some((_, attribute)) = self.registry.resolve(resource_type, None, &names) else {
+            return ConditionOutcome::Unmet(format!(
+                "{spec} is not in schema {}",
+                resource_type.schema
+            ));
+        };
+        let actual = attribute.mutability.keyword();
+        if actual == expected.keyword() {
+            ConditionOutcome::Met
+        } else {
+            ConditionOutcome::Unmet(format!(
+                "/Schemas gives {spec} mutability {actual}, not {}",
+                expected.keyword()
+            ))
+        }
+    }
+
     /// Template variables describing the target: `spc`, `resourceTypes`
     /// (by name), `schemas` (by id), `endpoints` (by resource type name).
     pub fn variables(&self) -> Vec<(String, Value)> {
@@ -387,6 +433,9 @@ pub fn validate_condition(condition: &Condition) -> Result<(), String> {
             .map_err(|e| format!("condition {flag:?}: {e}")),
         Condition::Attribute { attribute } if !attribute.contains('.') => Err(format!(
             "attribute condition {attribute:?} must be TYPE.attribute"
+        )),
+        Condition::Mutability { mutability, .. } if !mutability.contains('.') => Err(format!(
+            "mutability condition {mutability:?} must be TYPE.attribute"
         )),
         _ => Ok(()),
     }
@@ -492,6 +541,84 @@ mod tests {
         let vars = d.variables();
         let endpoints = vars.iter().find(|(k, _)| k == "endpoints").unwrap();
         assert_eq!(endpoints.1["User"], json!("/Users"));
+    }
+
+    #[test]
+    fn mutability_comes_from_the_targets_own_schemas() {
+        let mut d = discovery();
+        d.resource_types = Document::Loaded(json!({"Resources": [
+            {"name": "Group", "endpoint": "/Groups", "schema": "urn:g"}
+        ]}));
+        d.schemas = Document::Loaded(json!({"Resources": [
+            {"id": "urn:g", "attributes": [
+                {"name": "members", "type": "complex", "multiValued": true, "subAttributes": [
+                    {"name": "value", "mutability": "immutable"},
+                    {"name": "display"}
+                ]}
+            ]}
+        ]}));
+        d.registry = SchemaRegistry::from_discovery(
+            d.schemas.value().unwrap(),
+            d.resource_types.value().unwrap(),
+        );
+        let condition = |spec: &str, is: MutabilityValue| Condition::Mutability {
+            mutability: spec.to_string(),
+            is,
+        };
+        assert_eq!(
+            d.evaluate(&condition(
+                "Group.members.value",
+                MutabilityValue::Immutable
+            )),
+            ConditionOutcome::Met
+        );
+        // Case-insensitive names, as in SCIM.
+        assert_eq!(
+            d.evaluate(&condition(
+                "group.Members.VALUE",
+                MutabilityValue::Immutable
+            )),
+            ConditionOutcome::Met
+        );
+        // No mutability given: the RFC 7643 §2.2 default, readWrite.
+        assert_eq!(
+            d.evaluate(&condition(
+                "Group.members.display",
+                MutabilityValue::Immutable
+            )),
+            ConditionOutcome::Unmet(
+                "/Schemas gives Group.members.display mutability readWrite, not immutable".into()
+            )
+        );
+        assert!(matches!(
+            d.evaluate(&condition("Group.members.nope", MutabilityValue::Immutable)),
+            ConditionOutcome::Unmet(_)
+        ));
+        assert!(matches!(
+            d.evaluate(&condition("Device.x", MutabilityValue::Immutable)),
+            ConditionOutcome::Unmet(_)
+        ));
+        d.schemas = Document::Failed("GET /Schemas answered 500".into());
+        assert!(matches!(
+            d.evaluate(&condition(
+                "Group.members.value",
+                MutabilityValue::Immutable
+            )),
+            ConditionOutcome::Unknown(_)
+        ));
+        let parsed: Condition =
+            serde_json::from_value(json!({"mutability": "Group.members.value", "is": "immutable"}))
+                .unwrap();
+        assert_eq!(
+            parsed,
+            condition("Group.members.value", MutabilityValue::Immutable)
+        );
+        assert!(validate_condition(&parsed).is_ok());
+        assert!(validate_condition(&condition("Group", MutabilityValue::ReadOnly)).is_err());
+        assert!(
+            serde_json::from_value::<Condition>(json!({"mutability": "Group.x", "is": "frozen"}))
+                .is_err()
+        );
     }
 
     #[test]

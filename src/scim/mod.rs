@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod datetime;
 pub mod discovery;
 pub mod filter;
+pub mod precis;
 pub mod schema;
 pub mod sections;
 pub mod urns;

@@ -34,6 +34,7 @@ const RFC7643: &[(&str, &str)] = &[
 ];
 
 const RFC7644: &[(&str, &str)] = &[
+    ("1.3", "Definitions"),
     ("2", "Authentication and Authorization"),
     ("3", "SCIM Protocol"),
     ("3.1", "Background"),

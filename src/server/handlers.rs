@@ -154,7 +154,7 @@ pub async fn service_provider_config(
         "documentationUri": "https://github.com/scimspec/scimspec",
         "patch": {"supported": !state.faults.has(Fault::PatchNotAdvertised)},
         "bulk": {"supported": true, "maxOperations": bulk::MAX_OPERATIONS, "maxPayloadSize": bulk::MAX_PAYLOAD_SIZE},
-        "filter": {"supported": true, "maxResults": query::MAX_RESULTS},
+        "filter": {"supported": true, "maxResults": advertised_max_results(&state)},
         "changePassword": {"supported": true},
         "sort": {"supported": true},
         "etag": {"supported": true},
@@ -408,7 +408,8 @@ fn resource_response(
     if status == StatusCode::CREATED
         || (status == StatusCode::OK && state.faults.has(Fault::CreateReturns200))
     {
-        let location = render::location(&base, resource_type, &stored.id);
+        let location =
+            render::location_with_faults(&base, resource_type, &stored.id, &state.faults);
         if !state.faults.has(Fault::NoLocationHeader)
             && let Ok(location) = HeaderValue::from_str(&location)
         {
@@ -522,6 +523,56 @@ fn complete_members(store: &Store, data: &mut serde_json::Map<String, Value>) {
     }
 }
 
+/// The `manager-display-name-stored` fault: the client's enterprise
+/// manager.displayName (readOnly) is kept.
+fn store_manager_display_name(body: &Value, data: &mut serde_json::Map<String, Value>) {
+    let Some(display) = body
+        .get(urns::ENTERPRISE_USER)
+        .and_then(|extension| extension.get("manager"))
+        .and_then(|manager| manager.get("displayName"))
+        .filter(|display| display.is_string())
+    else {
+        return;
+    };
+    let Some(Value::Object(manager)) = data
+        .get_mut(urns::ENTERPRISE_USER)
+        .and_then(|extension| extension.get_mut("manager"))
+    else {
+        return;
+    };
+    manager.insert("displayName".into(), display.clone());
+}
+
+/// The `manager-value-user-name` fault: manager.value naming an existing
+/// user's id is replaced by that user's userName.
+fn manager_value_to_user_name(store: &Store, data: &mut serde_json::Map<String, Value>) {
+    let Some(Value::Object(manager)) = data
+        .get_mut(urns::ENTERPRISE_USER)
+        .and_then(|extension| extension.get_mut("manager"))
+    else {
+        return;
+    };
+    let user_name = manager
+        .get("value")
+        .and_then(Value::as_str)
+        .and_then(|id| store.get("User", id))
+        .and_then(|user| user.data.get("userName"))
+        .cloned();
+    if let Some(user_name) = user_name {
+        manager.insert("value".into(), user_name);
+    }
+}
+
+/// How POST and PUT bodies are normalised (`double-primary-stored` skips the
+/// one-primary rule).
+fn normalize(state: &AppState) -> resource::NormalizeBody {
+    if state.faults.has(Fault::DoublePrimaryStored) {
+        resource::normalize_body_keeping_primaries
+    } else {
+        resource::normalize_body
+    }
+}
+
 fn read_only_mode(state: &AppState) -> ReadOnlyInput {
     if state.faults.has(Fault::ReadOnlyRejected) {
         ReadOnlyInput::Reject
@@ -569,8 +620,35 @@ pub fn create_stored(
     } else {
         StatusCode::CREATED
     };
-    let response = resource_response(state, status, &store, resource_type, &stored, pairs);
+    let shown = if state.faults.has(Fault::CreateEchoesInput) {
+        with_input_emails(&stored, body)
+    } else {
+        stored.clone()
+    };
+    let response = resource_response(state, status, &store, resource_type, &shown, pairs);
     Ok((response, stored.id))
+}
+
+/// The `create-echoes-input` fault: the answer shows the email values as the
+/// client sent them, not as they were stored.
+fn with_input_emails(stored: &Stored, body: &Value) -> Stored {
+    let mut shown = stored.clone();
+    let input = body.as_object().and_then(|object| {
+        object
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case("emails"))
+            .and_then(|(_, value)| value.as_array())
+    });
+    if let (Some(input), Some(Value::Array(emails))) = (input, shown.data.get_mut("emails")) {
+        for (email, sent) in emails.iter_mut().zip(input) {
+            if let (Some(sent), Value::Object(email)) =
+                (sent.get("value").filter(|v| v.is_string()), email)
+            {
+                email.insert("value".into(), sent.clone());
+            }
+        }
+    }
+    shown
 }
 
 /// Validates a create body and stores the new resource.
@@ -632,20 +710,25 @@ pub fn insert_new(
     } else {
         body
     };
-    let mut data =
-        resource::normalize_body(state.registry, resource_type, body, read_only_mode(state))
-            .map_err(|error| {
-                if state.faults.has(Fault::TypeErrorInvalidSyntax)
-                    && error.scim_type == Some("invalidValue")
-                    && error.detail.contains(" must be ")
-                {
-                    ScimError::invalid_syntax(error.detail)
-                } else {
-                    error
-                }
-            })?;
+    let mut data = normalize(state)(state.registry, resource_type, body, read_only_mode(state))
+        .map_err(|error| {
+            if state.faults.has(Fault::TypeErrorInvalidSyntax)
+                && error.scim_type == Some("invalidValue")
+                && error.detail.contains(" must be ")
+            {
+                ScimError::invalid_syntax(error.detail)
+            } else {
+                error
+            }
+        })?;
     if state.faults.has(Fault::ExternalIdNotStored) {
         data.remove("externalId");
+    }
+    if state.faults.has(Fault::ManagerDisplayNameStored) {
+        store_manager_display_name(body, &mut data);
+    }
+    if state.faults.has(Fault::ManagerValueUserName) {
+        manager_value_to_user_name(store, &mut data);
     }
     if state.faults.has(Fault::Utf8Mangled) {
         let mut mangled = Value::Object(std::mem::take(&mut data));
@@ -658,6 +741,15 @@ pub fn insert_new(
         && let Some(Value::String(external)) = data.get_mut("externalId")
     {
         *external = external.to_lowercase();
+    }
+    if state.faults.has(Fault::CreateEchoesInput)
+        && let Some(Value::Array(emails)) = data.get_mut("emails")
+    {
+        for email in emails.iter_mut() {
+            if let Some(Value::String(value)) = email.get_mut("value") {
+                *value = value.to_lowercase();
+            }
+        }
     }
     if state.faults.has(Fault::UserGroupsWritable)
         && let Some(groups) = body.get("groups").filter(|g| g.is_array())
@@ -782,7 +874,18 @@ pub async fn get_one(
     let result = (|| {
         let resource_type = resource_type_for(&state, &endpoint)?;
         let store = state.store.read().map_err(|_| lock_error())?;
-        let stored = match store.get(&resource_type.name, &id) {
+        let stored = match store.get(&resource_type.name, &id).or_else(|| {
+            // `id-case-insensitive`: a lookup that ignores the case of ids.
+            state
+                .faults
+                .has(Fault::IdCaseInsensitive)
+                .then(|| {
+                    store
+                        .all(&resource_type.name)
+                        .find(|stored| stored.id.eq_ignore_ascii_case(&id))
+                })
+                .flatten()
+        }) {
             Some(stored) => stored.clone(),
             None => match state
                 .graveyard_get(&resource_type.name, &id)
@@ -875,14 +978,24 @@ pub fn replace_resource(
     headers: &HeaderMap,
     pairs: &[(String, String)],
 ) -> Result<Response, ScimError> {
-    let mut data =
-        resource::normalize_body(state.registry, resource_type, body, read_only_mode(state))?;
+    let mut data = normalize(state)(state.registry, resource_type, body, read_only_mode(state))?;
     if !state.faults.has(Fault::PutRequiredNotEnforced) {
         resource::check_required(state.registry, resource_type, &data)?;
     }
     let mut store = state.store.write().map_err(|_| lock_error())?;
     let existing = current_for_write(state, &store, resource_type, id, headers)?;
     resource::check_immutable(state.registry, resource_type, &existing.data, &data)?;
+    // `put-members-rejected`: an over-eager check that takes the immutable
+    // sub-attributes of members to make the whole member list unchangeable.
+    if state.faults.has(Fault::PutMembersRejected)
+        && existing
+            .data
+            .get("members")
+            .is_some_and(resource::is_assigned)
+        && data.get("members").is_some_and(resource::is_assigned)
+    {
+        return Err(ScimError::mutability("attribute members is immutable"));
+    }
     // password is write-only: a PUT that leaves it out keeps it.
     if let Some(password) = existing.data.get("password")
         && !data.contains_key("password")
@@ -1132,10 +1245,39 @@ pub async fn search_root(State(state): State<Shared>, headers: HeaderMap, body: 
         let body = parse_body(&state, &headers, &body)?;
         let params =
             QueryParams::from_search_request(&body, state.faults.has(Fault::SearchUrnNotRequired))?;
-        let types: Vec<&ResourceTypeDef> = state.registry.resource_types().iter().collect();
-        answer_query(&state, &types, &params)
+        answer_query(&state, &root_types(&state), &params)
     })();
     respond(&state, result)
+}
+
+/// GET at the server root: a query over every resource type (RFC 7644 §3.4.2.1).
+pub async fn list_root(State(state): State<Shared>, RawQuery(raw): RawQuery) -> Response {
+    let result = (|| {
+        let params = QueryParams::from_pairs(&query_pairs(&raw))?;
+        answer_query(&state, &root_types(&state), &params)
+    })();
+    respond(&state, result)
+}
+
+/// The resource types a root query covers: all of them, or only User for
+/// the `root-search-users-only` fault.
+fn root_types(state: &AppState) -> Vec<&'static ResourceTypeDef> {
+    state
+        .registry
+        .resource_types()
+        .iter()
+        .filter(|rt| !state.faults.has(Fault::RootSearchUsersOnly) || rt.name == "User")
+        .collect()
+}
+
+/// filter.maxResults in the ServiceProviderConfig; `max-results-not-enforced`
+/// advertises 2 and keeps returning up to `count` resources.
+fn advertised_max_results(state: &AppState) -> usize {
+    if state.faults.has(Fault::MaxResultsNotEnforced) {
+        2
+    } else {
+        query::MAX_RESULTS
+    }
 }
 
 pub async fn bulk(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {

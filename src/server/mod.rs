@@ -175,7 +175,9 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         faults: config.faults.clone(),
         token: config.token.clone(),
         base_url: OnceLock::new(),
-        store: RwLock::new(Store::default()),
+        store: RwLock::new(Store::new(
+            config.faults.has(faults::Fault::UserNameNotNormalised),
+        )),
         graveyard: Mutex::new(HashMap::new()),
         log_requests: config.log_requests,
     });
@@ -223,6 +225,7 @@ fn router(state: Arc<AppState>) -> Router {
                 .put(handlers::discovery_write)
                 .delete(handlers::discovery_write),
         )
+        .route("/", get(handlers::list_root))
         .route("/.search", post(handlers::search_root))
         .route("/Bulk", post(handlers::bulk))
         .route("/Me", any(handlers::me))
@@ -238,6 +241,8 @@ fn router(state: Arc<AppState>) -> Router {
         .fallback(handlers::not_found)
         .with_state(state.clone());
     Router::new()
+        // The root with a trailing slash, as clients spell "the base URL + /".
+        .route(&format!("{BASE_PATH}/"), get(handlers::list_root))
         .nest(BASE_PATH, v2)
         .fallback(handlers::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), guard))

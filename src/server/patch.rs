@@ -349,6 +349,18 @@ impl<'a> Context<'a> {
                 attribute.name
             )));
         }
+        if let Some(sub) = target.sub
+            && sub.mutability == Mutability::Immutable
+            && !self.faults.has(Fault::MemberValueEditable)
+        {
+            check_immutable_sub(
+                existing.as_ref(),
+                attribute,
+                sub,
+                target.value_filter.as_ref(),
+                value,
+            )?;
+        }
         let result = if let Some(value_filter) = &target.value_filter {
             self.set_filtered(existing, attribute, target.sub, value_filter, value, path)?
         } else if let Some(sub) = target.sub {
@@ -564,6 +576,40 @@ fn remove_sub_attribute(existing: Option<Value>, sub: &Attribute) -> Option<Valu
         }
         other => other,
     }
+}
+
+/// An immutable sub-attribute (Group `members.value`, RFC 7643 §4.2) that
+/// already has a value in a targeted record may not get another one (RFC
+/// 7644 §3.5.2: "a client MUST NOT modify an attribute that has mutability
+/// ... immutable"); setting the value it already has changes nothing.
+fn check_immutable_sub(
+    existing: Option<&Value>,
+    attribute: &Attribute,
+    sub: &Attribute,
+    value_filter: Option<&Filter>,
+    value: &Value,
+) -> Result<(), ScimError> {
+    let records: Vec<&Value> = match existing {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(object @ Value::Object(_)) => vec![object],
+        _ => Vec::new(),
+    };
+    let info = ElementInfo { attribute };
+    for record in records {
+        let targeted = match value_filter {
+            Some(value_filter) => filter::matches(value_filter, record, &info)
+                .map_err(|e| ScimError::invalid_filter(e.to_string()))?,
+            None => true,
+        };
+        let current = record.get(&sub.name).filter(|v| is_assigned(v));
+        if targeted && current.is_some_and(|current| current != value) {
+            return Err(ScimError::mutability(format!(
+                "{}.{} is immutable: a value cannot be edited, only added or removed",
+                attribute.name, sub.name
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn set_sub_attribute(
@@ -933,5 +979,63 @@ mod tests {
         )
         .unwrap();
         assert!(out.get("emails").is_none());
+    }
+
+    #[test]
+    fn member_sub_attributes_are_immutable() {
+        let group_type = SchemaRegistry::builtin()
+            .resource_type("Group")
+            .expect("Group");
+        let group_patch = |operations: Value, faults: &FaultSet| {
+            let mut map = json!({
+                "displayName": "g",
+                "members": [{"value": "u1", "type": "User"}, {"value": "u2", "type": "User"}]
+            })
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+            let body = json!({"schemas": [urns::PATCH_OP], "Operations": operations});
+            apply(
+                SchemaRegistry::builtin(),
+                group_type,
+                &mut map,
+                &body,
+                faults,
+            )
+            .map(|()| Value::Object(map))
+        };
+        let none = FaultSet::default();
+        for path in ["members[value eq \"u1\"].value", "members.value"] {
+            let error = group_patch(
+                json!([{"op": "replace", "path": path, "value": "u3"}]),
+                &none,
+            )
+            .unwrap_err();
+            assert_eq!(error.scim_type, Some("mutability"), "{path}");
+        }
+        // The value it already has is no modification; adding and removing
+        // whole members stays allowed.
+        let same = group_patch(
+            json!([{"op": "replace", "path": "members[value eq \"u1\"].value", "value": "u1"}]),
+            &none,
+        )
+        .unwrap();
+        assert_eq!(same["members"][0]["value"], "u1");
+        let out = group_patch(
+            json!([
+                {"op": "remove", "path": "members[value eq \"u1\"]"},
+                {"op": "add", "path": "members", "value": [{"value": "u3"}]}
+            ]),
+            &none,
+        )
+        .unwrap();
+        assert_eq!(out["members"].as_array().map(Vec::len), Some(2));
+        let editable = FaultSet::new([Fault::MemberValueEditable]);
+        let out = group_patch(
+            json!([{"op": "replace", "path": "members[value eq \"u1\"].value", "value": "u3"}]),
+            &editable,
+        )
+        .unwrap();
+        assert_eq!(out["members"][0]["value"], "u3");
     }
 }

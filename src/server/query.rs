@@ -138,6 +138,18 @@ pub fn run(
         _ => None,
     };
     let parsed = parsed.map(|parsed| faulty_filter(parsed, faults));
+    // userName literals are compared in their PRECIS form (RFC 7644 §5),
+    // as the stored views hold them.
+    let parsed = parsed.map(|parsed| prepare_user_names(parsed, store));
+    if resource_types.len() > 1
+        && faults.has(Fault::RootMissingAttribute400)
+        && let Some(parsed) = &parsed
+        && let Some(name) = name_some_type_lacks(parsed, registry, resource_types)
+    {
+        return Err(ScimError::invalid_filter(format!(
+            "{name} is not an attribute of every resource type"
+        )));
+    }
     if let Some(parsed) = &parsed
         && faults.has(Fault::AttributeNamesCaseSensitive)
         && !names_canonical(parsed, registry, resource_types)
@@ -154,13 +166,28 @@ pub fn run(
             inner: registry.info_for(resource_type),
             force_case_exact: faults.has(Fault::FilterCaseSensitive),
             force_case_insensitive: faults.has(Fault::FilterIgnoresCaseExact),
+            id_case_insensitive: faults.has(Fault::IdCaseInsensitive),
         };
         for stored in candidates(store, resource_type, parsed.as_ref()) {
             let rendered = full_render
                 .then(|| render::full(registry, resource_type, store, stored, base_url, faults));
             let keep = match &parsed {
                 Some(parsed) => {
-                    let view = rendered.as_ref().unwrap_or(&stored.view);
+                    // The rendering holds the userName as sent; filters see
+                    // it prepared, as in the stored view.
+                    let prepared_rendering = rendered.as_ref().and_then(|full| {
+                        let name = full.get("userName")?.as_str()?;
+                        let prepared = store.filter_user_name(name);
+                        (prepared != name).then(|| {
+                            let mut full = full.clone();
+                            full["userName"] = Value::String(prepared);
+                            full
+                        })
+                    });
+                    let view = prepared_rendering
+                        .as_ref()
+                        .or(rendered.as_ref())
+                        .unwrap_or(&stored.view);
                     let first_values;
                     let view = if faults.has(Fault::FilterFirstValueOnly) {
                         first_values = first_values_only(view);
@@ -408,6 +435,8 @@ struct CaseInfo<'a> {
     inner: crate::scim::schema::ResourceTypeInfo<'a>,
     force_case_exact: bool,
     force_case_insensitive: bool,
+    /// `id-case-insensitive`: `id` compares ignoring case.
+    id_case_insensitive: bool,
 }
 
 impl SchemaInfo for CaseInfo<'_> {
@@ -427,7 +456,72 @@ impl SchemaInfo for CaseInfo<'_> {
         {
             found.case_exact = false;
         }
+        if self.id_case_insensitive
+            && urn.is_none()
+            && matches!(path, [name] if name.eq_ignore_ascii_case("id"))
+            && let Some(found) = &mut info
+        {
+            found.case_exact = false;
+        }
         info
+    }
+}
+
+/// Comparison values of `userName` filters in the form the store compares
+/// (PRECIS width mapping and NFC).
+fn prepare_user_names(parsed: Filter, store: &Store) -> Filter {
+    let is_user_name = |path: &filter::AttrPath| {
+        path.name.eq_ignore_ascii_case("userName")
+            && path.sub_attr.is_none()
+            && path
+                .urn
+                .as_deref()
+                .is_none_or(|urn| urn.eq_ignore_ascii_case(urns::USER))
+    };
+    match parsed {
+        Filter::Compare {
+            path,
+            op,
+            value: CompValue::String(text),
+        } if is_user_name(&path) => {
+            Filter::compare(path, op, CompValue::String(store.filter_user_name(&text)))
+        }
+        Filter::And(left, right) => Filter::and(
+            prepare_user_names(*left, store),
+            prepare_user_names(*right, store),
+        ),
+        Filter::Or(left, right) => Filter::or(
+            prepare_user_names(*left, store),
+            prepare_user_names(*right, store),
+        ),
+        Filter::Not(inner) => Filter::negate(prepare_user_names(*inner, store)),
+        other => other,
+    }
+}
+
+/// The `root-missing-attribute-400` fault: the first attribute of the filter
+/// that one of the queried resource types does not define.
+fn name_some_type_lacks(
+    parsed: &Filter,
+    registry: &SchemaRegistry,
+    types: &[&ResourceTypeDef],
+) -> Option<String> {
+    let lacking = |path: &filter::AttrPath| {
+        types
+            .iter()
+            .any(|rt| {
+                registry
+                    .resolve(rt, path.urn.as_deref(), &[&path.name])
+                    .is_none()
+            })
+            .then(|| path.name.clone())
+    };
+    match parsed {
+        Filter::Compare { path, .. } | Filter::Present(path) => lacking(path),
+        Filter::ValuePath { path, .. } => lacking(path),
+        Filter::And(a, b) | Filter::Or(a, b) => name_some_type_lacks(a, registry, types)
+            .or_else(|| name_some_type_lacks(b, registry, types)),
+        Filter::Not(inner) => name_some_type_lacks(inner, registry, types),
     }
 }
 

@@ -25,6 +25,9 @@ pub fn full(
             schemas.push(Value::String(extension.schema.clone()));
         }
     }
+    if faults.has(Fault::SchemasUndeclaredUrn) {
+        schemas.push(Value::String(UNDECLARED_URN.into()));
+    }
     out.insert("schemas".into(), Value::Array(schemas));
     out.insert("id".into(), Value::String(stored.id.clone()));
     let core = registry.schema(&resource_type.schema);
@@ -85,7 +88,7 @@ pub fn full(
                 "location": if faults.has(Fault::MetaLocationCollection) {
                     format!("{base_url}{}", resource_type.endpoint)
                 } else {
-                    location(base_url, resource_type, &stored.id)
+                    location_with_faults(base_url, resource_type, &stored.id, faults)
                 },
                 "version": stored.etag(),
             }),
@@ -102,6 +105,53 @@ pub fn full(
                 if let Some(id) = item.get("value").and_then(Value::as_str) {
                     item["$ref"] = Value::String(format!("{base_url}/{id}"));
                 }
+            }
+        }
+    }
+    if faults.has(Fault::RefSingularEndpoint) {
+        for key in ["members", "groups"] {
+            for item in out
+                .get_mut(key)
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(reference) = item.get("$ref").and_then(Value::as_str) {
+                    let singular = reference
+                        .replacen("/Users/", "/User/", 1)
+                        .replacen("/Groups/", "/Group/", 1);
+                    item["$ref"] = Value::String(singular);
+                }
+            }
+        }
+    }
+    if faults.has(Fault::CountryExpanded) {
+        for item in out
+            .get_mut("addresses")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(code) = item.get("country").and_then(Value::as_str) {
+                item["country"] = Value::String(country_name(code));
+            }
+        }
+    }
+    if faults.has(Fault::CertificatePem) {
+        for item in out
+            .get_mut("x509Certificates")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(text) = item.get("value").and_then(Value::as_str) {
+                let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+                for line in text.as_bytes().chunks(64) {
+                    pem.push_str(&String::from_utf8_lossy(line));
+                    pem.push('\n');
+                }
+                pem.push_str("-----END CERTIFICATE-----\n");
+                item["value"] = Value::String(pem);
             }
         }
     }
@@ -139,6 +189,20 @@ pub fn full(
     value
 }
 
+/// The `country-expanded` fault: a few ISO 3166-1 alpha-2 codes spelt out,
+/// as a server that maps codes to display names would.
+fn country_name(code: &str) -> String {
+    let name = match code.to_ascii_uppercase().as_str() {
+        "US" => "United States",
+        "SE" => "Sweden",
+        "DE" => "Germany",
+        "FR" => "France",
+        "GB" => "United Kingdom",
+        _ => code,
+    };
+    name.to_string()
+}
+
 /// Characters escaped in an id used as a path segment (RFC 3986 §3.3).
 const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b' ')
@@ -160,6 +224,25 @@ pub fn location(base_url: &str, resource_type: &ResourceTypeDef, id: &str) -> St
         resource_type.endpoint,
         percent_encoding::utf8_percent_encode(id, PATH_SEGMENT)
     )
+}
+
+/// The `schemas-undeclared-urn` fault's vendor URN, which no resource type declares.
+const UNDECLARED_URN: &str = "urn:example:scim:schemas:extension:audit:2.0:Resource";
+
+/// [`location`], with the `location-query-string` fault's tenant query
+/// (a multi-tenant server echoing its tenant selector into resource URIs).
+pub fn location_with_faults(
+    base_url: &str,
+    resource_type: &ResourceTypeDef,
+    id: &str,
+    faults: &FaultSet,
+) -> String {
+    let plain = location(base_url, resource_type, id);
+    if faults.has(Fault::LocationQueryString) {
+        format!("{plain}?tenant=default")
+    } else {
+        plain
+    }
 }
 
 fn endpoint_of(kind: &str) -> &'static str {

@@ -19,6 +19,14 @@ pub enum ReadOnlyInput {
     Reject,
 }
 
+/// The signature of [`normalize_body`].
+pub type NormalizeBody = fn(
+    &SchemaRegistry,
+    &ResourceTypeDef,
+    &Value,
+    ReadOnlyInput,
+) -> Result<Map<String, Value>, ScimError>;
+
 /// Normalises a POST/PUT body into stored form: canonical attribute names,
 /// read-only values dropped, types checked, unassigned values removed.
 pub fn normalize_body(
@@ -201,6 +209,47 @@ pub fn check_primary(attribute: &Attribute, values: &[Value]) -> Result<(), Scim
         )));
     }
     Ok(())
+}
+
+/// [`normalize_body`] for the `double-primary-stored` fault: validation sees
+/// every `primary: true` after the first of a top-level attribute cleared,
+/// and the stored values get them back.
+pub fn normalize_body_keeping_primaries(
+    registry: &SchemaRegistry,
+    resource_type: &ResourceTypeDef,
+    body: &Value,
+    read_only: ReadOnlyInput,
+) -> Result<Map<String, Value>, ScimError> {
+    let mut cleared = body.clone();
+    let mut extras: Vec<(String, usize)> = Vec::new();
+    if let Some(object) = cleared.as_object_mut() {
+        for (key, value) in object.iter_mut() {
+            let mut seen = false;
+            for (index, item) in value.as_array_mut().into_iter().flatten().enumerate() {
+                if let Some(primary) = item.get_mut("primary")
+                    && *primary == Value::Bool(true)
+                {
+                    if seen {
+                        *primary = Value::Bool(false);
+                        extras.push((key.clone(), index));
+                    }
+                    seen = true;
+                }
+            }
+        }
+    }
+    let mut data = normalize_body(registry, resource_type, &cleared, read_only)?;
+    for (key, index) in extras {
+        let item = data
+            .iter_mut()
+            .find(|(name, _)| name.eq_ignore_ascii_case(&key))
+            .and_then(|(_, value)| value.get_mut(index))
+            .and_then(Value::as_object_mut);
+        if let Some(item) = item {
+            item.insert("primary".into(), Value::Bool(true));
+        }
+    }
+    Ok(data)
 }
 
 fn normalize_single(

@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+use crate::scim::precis;
+
 /// One stored resource. `data` holds the client-writable attributes in
 /// canonical spelling (core attributes at the top level, extensions under
 /// their URN, `externalId`), including write-only ones such as `password`.
@@ -47,7 +49,7 @@ impl Stored {
 pub struct Store {
     /// Resource type name -> id -> resource. Ordered by id, so paging is stable.
     resources: HashMap<String, BTreeMap<String, Stored>>,
-    /// Lower-cased userName -> User id.
+    /// userName comparison key (PRECIS, RFC 7644 §5) -> User id.
     user_names: HashMap<String, String>,
     /// externalId -> ids (several resource types may share one).
     external_ids: HashMap<String, BTreeSet<String>>,
@@ -55,9 +57,20 @@ pub struct Store {
     memberships: HashMap<String, BTreeSet<String>>,
     next_version: u64,
     next_sequence: u64,
+    /// The `username-not-normalised` fault: userNames compare lower-cased
+    /// only, without PRECIS width mapping and NFC.
+    plain_user_names: bool,
 }
 
 impl Store {
+    /// An empty store; `plain_user_names`: the `username-not-normalised` fault.
+    pub fn new(plain_user_names: bool) -> Store {
+        Store {
+            plain_user_names,
+            ..Store::default()
+        }
+    }
+
     pub fn next_version(&mut self) -> u64 {
         self.next_version += 1;
         self.next_version
@@ -92,8 +105,28 @@ impl Store {
 
     pub fn user_by_name(&self, user_name: &str) -> Option<&str> {
         self.user_names
-            .get(&user_name.to_lowercase())
+            .get(&self.user_name_key(user_name))
             .map(String::as_str)
+    }
+
+    /// Two userNames are the same when their keys are: PRECIS
+    /// UsernameCaseMapped (RFC 7644 §5), or plain lower-casing for the fault.
+    pub fn user_name_key(&self, user_name: &str) -> String {
+        if self.plain_user_names {
+            user_name.to_lowercase()
+        } else {
+            precis::user_name_key(user_name)
+        }
+    }
+
+    /// The userName as filters see it: width-mapped and NFC (case is left
+    /// to the filter's caseExact rules), or as stored for the fault.
+    pub fn filter_user_name(&self, user_name: &str) -> String {
+        if self.plain_user_names {
+            user_name.to_string()
+        } else {
+            precis::prepare_user_name(user_name)
+        }
     }
 
     pub fn ids_by_external_id(&self, external_id: &str) -> impl Iterator<Item = &str> {
@@ -125,7 +158,11 @@ impl Store {
             && let Some(Value::String(name)) = resource.data.get("userName")
         {
             self.user_names
-                .insert(name.to_lowercase(), resource.id.clone());
+                .insert(self.user_name_key(name), resource.id.clone());
+            let prepared = Value::String(self.filter_user_name(name));
+            if let Some(view) = resource.view.as_object_mut() {
+                view.insert("userName".into(), prepared);
+            }
         }
         if let Some(Value::String(external)) = resource.data.get("externalId") {
             self.external_ids
@@ -176,9 +213,9 @@ impl Store {
         let removed = self.resources.get_mut(resource_type)?.remove(id)?;
         if removed.resource_type == "User"
             && let Some(Value::String(name)) = removed.data.get("userName")
-            && self.user_names.get(&name.to_lowercase()) == Some(&removed.id)
+            && self.user_names.get(&self.user_name_key(name)) == Some(&removed.id)
         {
-            self.user_names.remove(&name.to_lowercase());
+            self.user_names.remove(&self.user_name_key(name));
         }
         if let Some(Value::String(external)) = removed.data.get("externalId")
             && let Some(ids) = self.external_ids.get_mut(external)
@@ -250,6 +287,17 @@ mod tests {
         store.put(stored("User", "u1", json!({"userName": "alice2"})));
         assert_eq!(store.user_by_name("alice"), None);
         assert_eq!(store.ids_by_external_id("e1").count(), 0);
+
+        // userNames compare after PRECIS preparation (RFC 7644 §5).
+        store.put(stored("User", "u2", json!({"userName": "Caf\u{e9}"})));
+        assert_eq!(store.user_by_name("cafe\u{301}"), Some("u2"));
+        assert_eq!(store.user_by_name("\u{FF43}af\u{e9}"), Some("u2"));
+        assert_eq!(
+            store.get("User", "u2").unwrap().view["userName"],
+            json!("Caf\u{e9}")
+        );
+        store.remove("User", "u2");
+        assert_eq!(store.user_by_name("caf\u{e9}"), None);
 
         store.remove("User", "u1");
         assert!(store.get("User", "u1").is_none());

@@ -8,7 +8,9 @@ use include_dir::{Dir, include_dir};
 use miette::{NamedSource, SourceSpan};
 use regex::Regex;
 
-use super::model::{Check, Expect, HeaderExpect, PathPredicate, RequirementRef, Step, Suite};
+use super::model::{
+    Check, Expect, HeaderExpect, LengthBound, PathPredicate, RequirementRef, Step, Suite,
+};
 use super::{LoadedCheck, LoadedSuite};
 use crate::engine::{path, template};
 use crate::scim::catalogue::Catalogue;
@@ -400,7 +402,8 @@ fn validate_expect(expect: &Expect) -> Result<(), String> {
     if let Some(includes) = &expect.includes {
         template::validate_value(includes).map_err(|e| format!("includes: {e}"))?;
     }
-    expect.body.iter().try_for_each(validate_predicate)
+    expect.body.iter().try_for_each(validate_predicate)?;
+    expect.any_of.iter().try_for_each(validate_expect)
 }
 
 fn validate_predicate(predicate: &PathPredicate) -> Result<(), String> {
@@ -421,8 +424,26 @@ fn validate_predicate(predicate: &PathPredicate) -> Result<(), String> {
     {
         template::validate_value(value).map_err(|e| format!("{}: {e}", predicate.path))?;
     }
+    for bound in [
+        &predicate.length,
+        &predicate.min_length,
+        &predicate.max_length,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if let LengthBound::Template(text) = bound {
+            template::validate(text).map_err(|e| format!("{}: {e}", predicate.path))?;
+        }
+    }
     if let Some(inner) = &predicate.every {
         inner.iter().try_for_each(validate_predicate)?;
+    }
+    if let Some(count) = &predicate.count {
+        if count.min.is_none() && count.max.is_none() {
+            return Err(format!("{}: count needs min or max", predicate.path));
+        }
+        count.matching.iter().try_for_each(validate_predicate)?;
     }
     Ok(())
 }

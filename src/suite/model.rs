@@ -151,7 +151,8 @@ impl Level {
 /// A discovery condition. Written either as a string or as a one-key map:
 /// `patch.supported` (any boolean in /ServiceProviderConfig),
 /// `resourceType: Group`, `schema: urn:...`, `extension: urn:...`
-/// (a schema extension of any resource type), `attribute: User.emails`.
+/// (a schema extension of any resource type), `attribute: User.emails`,
+/// `{mutability: Group.members.value, is: immutable}`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(untagged)]
 pub enum Condition {
@@ -169,6 +170,35 @@ pub enum Condition {
     Extension { extension: String },
     /// `attribute: Type.attr[.sub]` — the resource type's schema defines it.
     Attribute { attribute: String },
+    /// `{mutability: Type.attr[.sub], is: immutable}` — the target's own
+    /// /Schemas give the attribute that mutability, so a check judges a
+    /// characteristic only where the server declares it.
+    Mutability {
+        mutability: String,
+        is: MutabilityValue,
+    },
+}
+
+/// An attribute's `mutability` (RFC 7643 §7), as a condition names it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum MutabilityValue {
+    ReadOnly,
+    ReadWrite,
+    Immutable,
+    WriteOnly,
+}
+
+impl MutabilityValue {
+    /// The RFC 7643 §7 keyword, e.g. `immutable`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            MutabilityValue::ReadOnly => "readOnly",
+            MutabilityValue::ReadWrite => "readWrite",
+            MutabilityValue::Immutable => "immutable",
+            MutabilityValue::WriteOnly => "writeOnly",
+        }
+    }
 }
 
 /// One request and what must be true of its response.
@@ -222,7 +252,9 @@ pub struct SkipWhen {
 pub struct Request {
     /// HTTP method, e.g. GET, POST, PUT, PATCH, DELETE.
     pub method: String,
-    /// Path relative to the target base URL, e.g. `/Users/{{ user_id }}`.
+    /// Path relative to the target base URL, e.g. `/Users/{{ user_id }}`,
+    /// or an absolute http(s) URL on the target's own origin (a `$ref` the
+    /// server returned); other origins are refused.
     pub path: String,
     /// Query parameters (values templated and URL-encoded).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
@@ -261,6 +293,11 @@ pub struct Expect {
     /// SCIM-aware matchers implemented in Rust.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub matchers: Vec<Matcher>,
+    /// Alternatives: at least one of these expectation sets must hold, as
+    /// well as everything else here. For answers the RFC leaves open, e.g.
+    /// "200 with at most maxResults resources, or 400 tooMany".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub any_of: Vec<Expect>,
 }
 
 /// One status code or a set of acceptable ones.
@@ -339,15 +376,17 @@ pub struct PathPredicate {
     /// The value equals one of these.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub one_of: Option<Vec<Value>>,
-    /// Exact length of an array, string or object.
+    /// Exact length of an array, string or object (a number, or a
+    /// template that renders to one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub length: Option<usize>,
+    pub length: Option<LengthBound>,
     /// Minimum length of an array, string or object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_length: Option<usize>,
-    /// Maximum length of an array, string or object.
+    pub min_length: Option<LengthBound>,
+    /// Maximum length of an array, string or object, e.g.
+    /// `"{{ spc.filter.maxResults }}"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_length: Option<usize>,
+    pub max_length: Option<LengthBound>,
     /// An array contains an element equal to this value (or, for an object
     /// value, an element that includes it); a string contains this substring.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -358,12 +397,49 @@ pub struct PathPredicate {
     /// Every element of an array satisfies these predicates (paths relative to the element).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub every: Option<Vec<PathPredicate>>,
+    /// How many elements of an array satisfy some predicates, e.g. "at most
+    /// one value has primary true" (RFC 7643 §2.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<CountSpec>,
     /// Numeric lower bound (inclusive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,
     /// Numeric upper bound (inclusive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
+}
+
+/// Counts the elements of an array that satisfy every predicate of `where`
+/// (paths relative to the element; all elements when `where` is empty) and
+/// bounds the count.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CountSpec {
+    /// The predicates an element must satisfy to be counted.
+    #[serde(default, rename = "where", skip_serializing_if = "Vec::is_empty")]
+    pub matching: Vec<PathPredicate>,
+    /// At least this many elements satisfy `where`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<usize>,
+    /// At most this many elements satisfy `where`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<usize>,
+}
+
+/// A length bound: a number, or a template that renders to a non-negative
+/// integer (`"{{ spc.filter.maxResults }}"`), so a bound can come from what
+/// the server advertises.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum LengthBound {
+    Literal(usize),
+    Template(String),
+}
+
+impl From<usize> for LengthBound {
+    fn from(bound: usize) -> LengthBound {
+        LengthBound::Literal(bound)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
@@ -514,6 +590,12 @@ pub struct ScimResourceSpec {
     /// Require meta.location (default true).
     #[serde(default = "yes")]
     pub location: bool,
+    /// `schemas` holds only the resource type's `schema` and its
+    /// `schemaExtensions`, as the target's own /ResourceTypes declares them
+    /// (RFC 7643 §3). The resource type is `resourceType`, or else the
+    /// body's `meta.resourceType`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub declared_schemas: bool,
 }
 
 fn yes() -> bool {

@@ -61,7 +61,7 @@ fn explain_prints_requirement_and_fix() {
         .success()
         .stdout(predicate::str::contains("RFC 7644 §3.3 MUST (P-3.3-02)"))
         .stdout(predicate::str::contains(
-            "Successful creation returns HTTP 201",
+            "The server answers a successful create with status 201",
         ))
         .stdout(predicate::str::contains("How to fix"));
     scimspec()

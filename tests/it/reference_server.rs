@@ -233,3 +233,58 @@ fn a_hundred_thousand_users_still_answer_indexed_queries_quickly() {
         server.stop().await;
     });
 }
+
+/// A `$ref` on another origin is never followed: the reference server writes
+/// its URIs with 127.0.0.1, so a run against `localhost` sees every $ref as
+/// foreign, and the checks that follow them end as errors without sending.
+#[test]
+fn references_on_another_origin_are_not_followed() {
+    let runtime = runtime();
+    runtime.block_on(async {
+        let server = start(ServerConfig::local(TOKEN.to_string()))
+            .await
+            .expect("server starts");
+        let base = server.base_url.replace("127.0.0.1", "localhost");
+        let client = HttpClient::new(
+            &base,
+            Credentials::Bearer(TOKEN.to_string()),
+            ClientOptions::default(),
+        )
+        .expect("client");
+        let mut suites = load_builtin().expect("suites");
+        for suite in &mut suites {
+            suite
+                .checks
+                .retain(|loaded| loaded.check.id.starts_with("references."));
+        }
+        suites.retain(|suite| !suite.checks.is_empty());
+        let config = RunConfig {
+            client,
+            suites,
+            jobs: 1,
+            run_id: scimspec::runner::new_run_id(),
+            options: vec![],
+        };
+        let mut results = Vec::new();
+        run(config, |event| {
+            if let Event::CheckFinished(result) = event {
+                results.push((**result).clone());
+            }
+        })
+        .await;
+        server.stop().await;
+        assert_eq!(results.len(), 2, "{}", describe(&results, &[]));
+        for result in &results {
+            assert_eq!(result.verdict, Verdict::Error, "{}", result.message);
+            assert!(result.message.contains("refusing"), "{}", result.message);
+            // The refused request never got a status: nothing was sent.
+            let refused = result
+                .exchanges
+                .iter()
+                .find(|exchange| exchange.url.contains("127.0.0.1"))
+                .expect("the refused $ref is recorded");
+            assert_eq!(refused.status, None);
+            assert!(refused.request_headers.is_empty());
+        }
+    });
+}

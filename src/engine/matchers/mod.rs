@@ -45,7 +45,7 @@ pub fn evaluate(
     match matcher {
         Matcher::ListResponse(spec) => list_response(body, spec),
         Matcher::ScimError(spec) => scim_error(body, response.status, spec),
-        Matcher::ScimResource(spec) => scim_resource(body, spec),
+        Matcher::ScimResource(spec) => scim_resource(body, spec, registry),
         Matcher::PatchResponse(_) => patch_response(response),
         Matcher::BulkResponse(spec) => bulk_response(body, spec),
         Matcher::FilterResults(spec) => filter_results(body, spec, ctx, registry),

@@ -5,9 +5,15 @@ use serde_json::Value;
 use crate::engine::Mismatch;
 use crate::engine::predicate::{describe_type, excerpt};
 use crate::scim::datetime::is_xsd_datetime;
+use crate::scim::schema::SchemaRegistry;
 use crate::suite::model::ScimResourceSpec;
 
-pub fn scim_resource(body: &Value, spec: &ScimResourceSpec) -> Vec<Mismatch> {
+/// `registry` holds the target's own /ResourceTypes, for `declared_schemas`.
+pub fn scim_resource(
+    body: &Value,
+    spec: &ScimResourceSpec,
+    registry: &SchemaRegistry,
+) -> Vec<Mismatch> {
     let mut out = Vec::new();
     let Some(object) = body.as_object() else {
         out.push(Mismatch::new("body", "a JSON object", describe_type(body)));
@@ -31,6 +37,9 @@ pub fn scim_resource(body: &Value, spec: &ScimResourceSpec) -> Vec<Mismatch> {
                     format!("to contain {urn:?}"),
                     excerpt(&Value::Array(items.clone())),
                 ));
+            }
+            if spec.declared_schemas {
+                out.extend(undeclared_schemas(object, items, spec, registry));
             }
         }
         Some(other) => out.push(Mismatch::new(
@@ -133,6 +142,55 @@ pub fn scim_resource(body: &Value, spec: &ScimResourceSpec) -> Vec<Mismatch> {
     out
 }
 
+/// RFC 7643 §3: "The \"schemas\" attribute for a resource MUST only contain
+/// values defined as \"schema\" and \"schemaExtensions\" for the resource's
+/// defined \"resourceType\"." URNs compare case-insensitively, as the
+/// registry looks them up.
+fn undeclared_schemas(
+    object: &serde_json::Map<String, Value>,
+    items: &[Value],
+    spec: &ScimResourceSpec,
+    registry: &SchemaRegistry,
+) -> Vec<Mismatch> {
+    let name = spec.resource_type.clone().or_else(|| {
+        object
+            .get("meta")
+            .and_then(|meta| meta.get("resourceType"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    });
+    let Some(name) = name else {
+        // Without a resource type there is nothing to compare with; the
+        // missing meta.resourceType is reported on its own.
+        return Vec::new();
+    };
+    let Some(resource_type) = registry.resource_type(&name) else {
+        return vec![Mismatch::new(
+            "body.schemas",
+            format!("only the schemas /ResourceTypes declares for {name}"),
+            format!("/ResourceTypes declares no usable resource type {name:?}"),
+        )];
+    };
+    let declared: Vec<&str> = resource_type.schema_urns().collect();
+    let undeclared: Vec<&str> = items
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|urn| !declared.iter().any(|d| d.eq_ignore_ascii_case(urn)))
+        .collect();
+    if undeclared.is_empty() {
+        return Vec::new();
+    }
+    vec![Mismatch::new(
+        "body.schemas",
+        format!(
+            "only the schema and schemaExtensions of resource type {} ({})",
+            resource_type.name,
+            declared.join(", ")
+        ),
+        format!("also {}", undeclared.join(", ")),
+    )]
+}
+
 fn is_uri_reference(text: &str) -> bool {
     !text.trim().is_empty()
         && !text.chars().any(char::is_whitespace)
@@ -163,7 +221,7 @@ mod tests {
 
     fn paths(body: Value, spec: Value) -> Vec<String> {
         let spec: ScimResourceSpec = serde_json::from_value(spec).unwrap();
-        scim_resource(&body, &spec)
+        scim_resource(&body, &spec, SchemaRegistry::builtin())
             .into_iter()
             .map(|m| m.path)
             .collect()
@@ -172,6 +230,48 @@ mod tests {
     #[test]
     fn accepts_a_well_formed_resource() {
         assert!(paths(user(), json!({"resourceType": "User", "schema": "urn:ietf:params:scim:schemas:core:2.0:User"})).is_empty());
+    }
+
+    #[test]
+    fn declared_schemas_come_from_the_resource_types() {
+        let declared = json!({"resourceType": "User", "declared_schemas": true});
+        assert!(paths(user(), declared.clone()).is_empty());
+        let mut body = user();
+        body["schemas"] = json!([
+            "urn:ietf:params:scim:schemas:core:2.0:User",
+            "URN:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+        ]);
+        assert!(
+            paths(body.clone(), declared.clone()).is_empty(),
+            "URNs compare case-insensitively"
+        );
+        body["schemas"][1] = json!("urn:example:vendor:2.0:User");
+        assert_eq!(paths(body.clone(), declared.clone()), vec!["body.schemas"]);
+        // Without declared_schemas, extra URNs are not judged.
+        assert!(paths(body.clone(), json!({"resourceType": "User"})).is_empty());
+        // The resource type falls back to meta.resourceType.
+        assert_eq!(
+            paths(body, json!({"declared_schemas": true})),
+            vec!["body.schemas"]
+        );
+        // The enterprise extension belongs to User, not to Group.
+        let group = json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+            "id": "e9e30dba",
+            "displayName": "Tour Guides",
+            "meta": {"resourceType": "Group", "created": "2010-01-23T04:56:22Z", "lastModified": "2010-01-23T04:56:22Z", "location": "https://example.com/v2/Groups/e9e30dba"}
+        });
+        assert_eq!(
+            paths(group, json!({"declared_schemas": true})),
+            vec!["body.schemas"]
+        );
+        // A resource type /ResourceTypes does not declare cannot pass.
+        let spec: ScimResourceSpec =
+            serde_json::from_value(json!({"resourceType": "User", "declared_schemas": true}))
+                .unwrap();
+        let found = scim_resource(&user(), &spec, &SchemaRegistry::default());
+        assert_eq!(found.len(), 1);
+        assert!(found[0].actual.contains("declares no usable resource type"));
     }
 
     #[test]

@@ -33,25 +33,27 @@ else
     echo "installed ${packages[*]}"
 fi
 
-# SCIMMY (scimmy, scimmy-routers, express; pinned in interop/scimmy/package.json
-# and package-lock.json). Skipped when node_modules matches the lockfile. Needs
-# Node 20 + npm: required in CI, skipped with a warning elsewhere.
-scimmy="$root/interop/scimmy"
-stamp="$scimmy/node_modules/.scimspec-lock.sha256"
+# Node projects pinned by their committed lockfiles (npm ci): SCIMMY
+# (scimmy, scimmy-routers, express) for the interop test, and the independent
+# report parsers of tests/tools (tap-parser). Skipped when node_modules matches
+# the lockfile. Needs Node 20 + npm: required in CI, skipped with a warning
+# elsewhere.
 if ! command -v npm >/dev/null 2>&1; then
     if [ "${CI:-}" = "true" ]; then
-        echo "npm not found: Node 20 + npm are needed for the SCIMMY interop test" >&2
+        echo "npm not found: Node 20 + npm are needed for the SCIMMY interop test and the TAP test" >&2
         exit 1
     fi
-    echo "WARNING: npm not found; SCIMMY not installed (its interop test will be skipped)" >&2
+    echo "WARNING: npm not found; SCIMMY and tests/tools not installed (their tests will be skipped)" >&2
     exit 0
 fi
-lock_sum="$(sha256sum "$scimmy/package-lock.json" | cut -d' ' -f1)"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ]; then
-    echo "SCIMMY already installed in $scimmy/node_modules"
-else
-    echo "installing SCIMMY into $scimmy/node_modules (npm ci)"
-    (cd "$scimmy" && npm ci --no-audit --no-fund)
-    echo "$lock_sum" >"$stamp"
-    echo "installed SCIMMY"
-fi
+for project in "$root/interop/scimmy" "$root/tests/tools"; do
+    stamp="$project/node_modules/.scimspec-lock.sha256"
+    lock_sum="$(sha256sum "$project/package-lock.json" | cut -d' ' -f1)"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ]; then
+        echo "already installed: $project/node_modules"
+    else
+        echo "installing $project/node_modules (npm ci)"
+        (cd "$project" && npm ci --no-audit --no-fund)
+        echo "$lock_sum" >"$stamp"
+    fi
+done

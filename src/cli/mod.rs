@@ -1,6 +1,7 @@
 //! Command-line interface (clap derive) and exit codes.
 
 mod coverage;
+mod diff;
 mod inspect;
 mod run;
 mod serve;
@@ -27,7 +28,8 @@ Exit codes:
   0  no check failed (warnings, skips and errors do not fail a run)
   1  at least one check failed (a MUST-level requirement is broken); with
      --fail-on should, also a warning; with --min-score, the MUST-level
-     score is below the minimum instead
+     score is below the minimum instead; with --baseline and
+     --fail-on-regression, only a failure the baseline did not have
   2  usage, configuration or suite-file error; nothing was run
   3  target unreachable, or credentials rejected during discovery";
 
@@ -47,7 +49,7 @@ pub struct Cli {
 pub enum Command {
     /// Run the conformance checks against a SCIM endpoint.
     #[command(after_help = EXIT_CODES_HELP)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the checks with their ids, RFC sections, levels and tags.
     List(ListArgs),
     /// Explain a check: what it does, the requirement, how to fix a failure.
@@ -56,9 +58,41 @@ pub enum Command {
     Coverage(CoverageArgs),
     /// Start the built-in reference SCIM server (in memory, for tests and demos).
     Serve(ServeArgs),
-    /// Print the JSON Schema of the suite file format.
-    Schema,
+    /// Print the JSON Schema of the suite file format (or, with --report, of the JSON report).
+    Schema(SchemaArgs),
+    /// Compare two saved JSON reports: new failures, fixed checks, unchanged failures.
+    #[command(after_help = DIFF_EXIT_CODES_HELP)]
+    Diff(DiffArgs),
 }
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The JSON report's schema instead of the suite format's.
+    #[arg(long)]
+    pub report: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report (--report-json).
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+    /// The later report.
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+    /// Count SHOULD-level warnings as failures too.
+    #[arg(long, value_enum, default_value_t = FailOn::Must)]
+    pub fail_on: FailOn,
+    /// Colour output.
+    #[arg(long, value_enum, default_value_t = ColorMode::Auto)]
+    pub color: ColorMode,
+}
+
+const DIFF_EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  no new failures
+  1  the later report has failures the earlier one did not
+  2  a report cannot be read";
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum FailOn {
@@ -122,9 +156,29 @@ pub struct RunArgs {
     /// percent of the judged MUST-level checks pass (instead of on any failure).
     #[arg(long, value_name = "PCT", value_parser = clap::value_parser!(u8).range(0..=100))]
     pub min_score: Option<u8>,
-    /// Write the JSON report to this file.
+    /// Write the JSON report to this file (schema: docs/report.schema.json).
     #[arg(long, value_name = "FILE")]
     pub report_json: Option<PathBuf>,
+    /// Write a JUnit XML report to this file (one testcase per check).
+    #[arg(long, value_name = "FILE")]
+    pub report_junit: Option<PathBuf>,
+    /// Write a TAP version 14 report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report_tap: Option<PathBuf>,
+    /// Write a Markdown report to this file (for pull requests and $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "FILE")]
+    pub report_md: Option<PathBuf>,
+    /// Write a self-contained HTML report to this file (opens offline, prints).
+    #[arg(long, value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
+    /// Compare with a JSON report saved earlier: list new failures, fixed
+    /// checks and unchanged failures.
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
+    /// With --baseline: exit 1 only for new failures, not for failures the
+    /// baseline already had.
+    #[arg(long, requires = "baseline")]
+    pub fail_on_regression: bool,
     /// More detail: -v shows failing exchanges, -vv every exchange.
     #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
@@ -194,15 +248,20 @@ pub struct ExplainArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Run(args) => run::execute(args),
+        Command::Run(args) => run::execute(*args),
         Command::List(args) => inspect::list(&args),
         Command::Explain(args) => inspect::explain(&args),
         Command::Serve(args) => serve::execute(args),
         Command::Coverage(args) => coverage::coverage(&args),
-        Command::Schema => {
-            print!("{}", crate::suite::schema::suite_schema_json());
+        Command::Schema(args) => {
+            if args.report {
+                print!("{}", crate::report::document::report_schema_json());
+            } else {
+                print!("{}", crate::suite::schema::suite_schema_json());
+            }
             exit::OK
         }
+        Command::Diff(args) => diff::execute(&args),
     };
     ExitCode::from(code)
 }

@@ -5,9 +5,14 @@ use std::time::Duration;
 use super::{ColorMode, FailOn, RunArgs, exit, suite_error, usage_error};
 use crate::http::auth::Credentials;
 use crate::http::client::{ClientOptions, HttpClient};
+use std::path::PathBuf;
+
+use super::diff::read_report;
 use crate::report::Reporter;
-use crate::report::json::JsonReporter;
+use crate::report::baseline::BaselineReporter;
+use crate::report::file::{FileReporter, Render};
 use crate::report::terminal::{TerminalReporter, Verbosity};
+use crate::report::{html, json, junit, markdown, tap};
 use crate::runner::selection::Selection;
 use crate::runner::{RunConfig, RunOutcome, new_run_id, run};
 use crate::server::{ServerConfig, generate_token, start};
@@ -81,12 +86,33 @@ pub fn execute(args: RunArgs) -> u8 {
         (false, _) => Verbosity::Debug,
     };
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(verbosity))];
-    if let Some(path) = &args.report_json {
-        match JsonReporter::create(path) {
-            Ok(reporter) => reporters.push(Box::new(reporter)),
-            Err(err) => return usage_error(err),
+    // Every report file is created now: a path that cannot be written stops
+    // the run before any request is sent.
+    let files: [(&Option<PathBuf>, Render); 5] = [
+        (&args.report_json, json::render_text),
+        (&args.report_junit, junit::render),
+        (&args.report_tap, tap::render),
+        (&args.report_md, markdown::render),
+        (&args.report_html, html::render),
+    ];
+    for (path, render) in files {
+        if let Some(path) = path {
+            match FileReporter::create(path, render) {
+                Ok(reporter) => reporters.push(Box::new(reporter)),
+                Err(err) => return usage_error(err),
+            }
         }
     }
+    let mut baseline = match &args.baseline {
+        Some(path) => match read_report(path) {
+            Ok(document) => Some(BaselineReporter::new(
+                document,
+                args.fail_on == FailOn::Should,
+            )),
+            Err(err) => return usage_error(err),
+        },
+        None => None,
+    };
 
     let mut options = vec![
         ("authentication".to_string(), auth.to_string()),
@@ -102,7 +128,7 @@ pub fn execute(args: RunArgs) -> u8 {
         options.insert(
             0,
             (
-                "target".to_string(),
+                "server".to_string(),
                 "built-in reference server (scimspec serve)".to_string(),
             ),
         );
@@ -118,6 +144,9 @@ pub fn execute(args: RunArgs) -> u8 {
         for reporter in reporters.iter_mut() {
             reporter.on_event(event);
         }
+        if let Some(baseline) = baseline.as_mut() {
+            baseline.on_event(event);
+        }
     }));
     if let Some(server) = embedded {
         runtime.block_on(server.stop());
@@ -129,6 +158,14 @@ pub fn execute(args: RunArgs) -> u8 {
             report_failed = true;
         }
     }
+    let new_failures = baseline.as_mut().and_then(|baseline| {
+        // The comparison only means something when the run completed.
+        if matches!(outcome, RunOutcome::Fatal(_)) {
+            return None;
+        }
+        let _ = baseline.finish();
+        baseline.comparison().map(|c| c.new_failures.len())
+    });
     match outcome {
         RunOutcome::Fatal(_) => exit::UNREACHABLE,
         RunOutcome::Completed(_) if report_failed => exit::USAGE,
@@ -148,7 +185,14 @@ pub fn execute(args: RunArgs) -> u8 {
                 None => summary.failed > 0,
             };
             let should_gate = args.fail_on == FailOn::Should && summary.warned > 0;
-            if must_gate || should_gate {
+            if args.fail_on_regression {
+                // Only what the baseline did not already have fails the run.
+                if new_failures.unwrap_or(0) > 0 {
+                    exit::FAILURES
+                } else {
+                    exit::OK
+                }
+            } else if must_gate || should_gate {
                 exit::FAILURES
             } else {
                 exit::OK

@@ -1,7 +1,15 @@
 //! Reporters: renderings of the runner's events. They never drive the run.
 
+pub mod baseline;
+pub mod document;
+pub mod file;
+pub mod grouping;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod record;
+pub mod tap;
 pub mod terminal;
 
 use crate::runner::Event;

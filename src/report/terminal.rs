@@ -1,18 +1,16 @@
 //! The terminal report: verdicts grouped by RFC section, failure details and
 //! a summary. Colours go through anstream, which honours `--color` and NO_COLOR.
 
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
 use anstyle::{AnsiColor, Style};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::grouping::by_section;
 use super::record::RunRecord;
 use super::{ReportError, Reporter};
 use crate::http::client::Exchange;
 use crate::runner::Event;
-use crate::scim::catalogue::section_key;
-use crate::scim::sections;
 use crate::verdict::{CheckResult, Verdict};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -140,16 +138,8 @@ pub fn render(record: &RunRecord, verbosity: Verbosity) -> String {
         ));
     }
 
-    let mut groups: BTreeMap<(u16, Vec<u32>, String), Vec<&CheckResult>> = BTreeMap::new();
-    for result in record.results() {
-        let (rfc, section) = result
-            .primary_requirement()
-            .map_or((0, String::new()), |r| (r.rfc, r.section.clone()));
-        groups
-            .entry((rfc, section_key(&section), section))
-            .or_default()
-            .push(result);
-    }
+    let results = record.results();
+    let groups = by_section(&results);
     let id_width = record
         .results()
         .iter()
@@ -157,19 +147,16 @@ pub fn render(record: &RunRecord, verbosity: Verbosity) -> String {
         .max()
         .unwrap_or(0)
         .min(48);
-    for ((rfc, _, section), results) in &groups {
-        let visible: Vec<&&CheckResult> = results
+    for group in &groups {
+        let visible: Vec<&&CheckResult> = group
+            .results
             .iter()
             .filter(|r| verbosity > Verbosity::Quiet || r.verdict != Verdict::Pass)
             .collect();
         if visible.is_empty() {
             continue;
         }
-        let title = sections::title(*rfc, section).unwrap_or("");
-        out.push_str(&format!(
-            "\n{}\n",
-            paint(bold, format!("RFC {rfc} §{section} {title}").trim_end())
-        ));
+        out.push_str(&format!("\n{}\n", paint(bold, &group.heading())));
         for result in visible {
             let label = format!("{:<5}", result.verdict.as_str().to_uppercase());
             out.push_str(&format!(

@@ -40,3 +40,19 @@ fn the_reference_server_doc_lists_every_fault() {
         assert!(doc.contains(&row), "docs/reference-server.md lacks {row}");
     }
 }
+
+#[test]
+fn the_committed_report_schema_matches_the_code() {
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/report.schema.json"
+    ))
+    .expect("docs/report.schema.json exists");
+    let generated = scimspec::report::document::report_schema_json();
+    assert!(
+        committed == generated,
+        "docs/report.schema.json is stale: run `cargo run -- schema --report > docs/report.schema.json`"
+    );
+    let output = scimspec().args(["schema", "--report"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), generated);
+}

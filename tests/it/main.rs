@@ -6,5 +6,6 @@ mod faults;
 mod interop;
 mod modes;
 mod reference_server;
+mod reports;
 mod scimmy;
 mod support;

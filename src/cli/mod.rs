@@ -1,5 +1,6 @@
 //! Command-line interface (clap derive) and exit codes.
 
+mod connection;
 mod coverage;
 mod diff;
 mod inspect;
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use connection::ConnectionArgs;
 
 /// Exit codes, stable for CI.
 pub mod exit {
@@ -133,18 +135,13 @@ pub struct RunArgs {
     /// tested.
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
-    /// Read the bearer token from this file. Without it, the SCIM_TOKEN
-    /// environment variable is used. Tokens are never taken on the command line.
-    #[arg(long, value_name = "FILE")]
-    pub token_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
     #[command(flatten)]
     pub suites: SuiteArgs,
     /// How many suites run concurrently (checks within a suite run in order).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
-    /// Per-request timeout in seconds.
-    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
-    pub timeout: u64,
     /// Send no request that could change data: run only the checks that read
     /// (GET, and POST to /.search). For live tenants.
     #[arg(long)]

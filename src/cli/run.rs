@@ -1,10 +1,8 @@
 //! `scimspec run`.
 
-use std::time::Duration;
-
+use super::connection::{build_client, credentials};
 use super::{ColorMode, FailOn, RunArgs, exit, suite_error, usage_error};
 use crate::http::auth::Credentials;
-use crate::http::client::{ClientOptions, HttpClient};
 use std::path::PathBuf;
 
 use super::diff::read_report;
@@ -48,15 +46,10 @@ pub fn execute(args: RunArgs) -> u8 {
     };
     // Without --target, the built-in reference server is the target.
     let (target, credentials, embedded) = match &args.target {
-        Some(target) => {
-            match Credentials::from_sources(
-                args.token_file.as_deref(),
-                std::env::var("SCIM_TOKEN").ok(),
-            ) {
-                Ok(credentials) => (target.clone(), credentials, None),
-                Err(err) => return usage_error(err),
-            }
-        }
+        Some(target) => match credentials(&args.connection) {
+            Ok(credentials) => (target.clone(), credentials, None),
+            Err(err) => return usage_error(err),
+        },
         None => {
             let token = generate_token();
             match runtime.block_on(start(ServerConfig::local(token.clone()))) {
@@ -69,12 +62,8 @@ pub fn execute(args: RunArgs) -> u8 {
             }
         }
     };
-    let client_options = ClientOptions {
-        timeout: Duration::from_secs(args.timeout),
-        ..ClientOptions::default()
-    };
     let auth = credentials.describe();
-    let client = match HttpClient::new(&target, credentials, client_options) {
+    let client = match build_client(&target, credentials, &args.connection) {
         Ok(client) => client,
         Err(err) => return usage_error(err),
     };

@@ -6,6 +6,8 @@
 
 pub mod cli;
 pub mod engine;
+#[cfg(test)]
+mod fuzzing;
 pub mod http;
 pub mod report;
 pub mod runner;

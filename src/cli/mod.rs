@@ -1,9 +1,11 @@
 //! Command-line interface (clap derive) and exit codes.
 
+mod cleanup;
 mod connection;
 mod coverage;
 mod diff;
 mod inspect;
+mod plan;
 mod run;
 mod serve;
 
@@ -23,6 +25,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// Target unreachable or credentials rejected during discovery.
     pub const UNREACHABLE: u8 = 3;
+    /// Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+    pub const INTERRUPTED: u8 = 130;
 }
 
 const EXIT_CODES_HELP: &str = "\
@@ -33,7 +37,9 @@ Exit codes:
      score is below the minimum instead; with --baseline and
      --fail-on-regression, only a failure the baseline did not have
   2  usage, configuration or suite-file error; nothing was run
-  3  target unreachable, or credentials rejected during discovery";
+  3  target unreachable, or credentials rejected during discovery
+130  interrupted (Ctrl-C, SIGTERM); what the run created was deleted, or is
+     listed in the state file for `scimspec cleanup --state FILE`";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -62,6 +68,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the JSON Schema of the suite file format (or, with --report, of the JSON report).
     Schema(SchemaArgs),
+    /// Delete what an interrupted run created and left behind (from its state file).
+    #[command(after_help = cleanup::exit_codes_help())]
+    Cleanup(Box<cleanup::CleanupArgs>),
     /// Compare two saved JSON reports: new failures, fixed checks, unchanged failures.
     #[command(after_help = DIFF_EXIT_CODES_HELP)]
     Diff(DiffArgs),
@@ -176,6 +185,19 @@ pub struct RunArgs {
     /// baseline already had.
     #[arg(long, requires = "baseline")]
     pub fail_on_regression: bool,
+    /// Record every resource the run creates in this file, as it is created
+    /// (default: a file in the temp directory, removed when the run leaves
+    /// nothing behind). `scimspec cleanup --state FILE` deletes what a killed
+    /// run left.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// At most this many resources created by the run exist at once; a
+    /// check that could exceed it is skipped with that reason.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_resources: usize,
+    /// Print the requests each selected check would send, and send none.
+    #[arg(long)]
+    pub dry_run: bool,
     /// More detail: -v shows failing exchanges, -vv every exchange.
     #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
@@ -244,6 +266,12 @@ pub struct ExplainArgs {
 /// Parses the command line and runs the command; returns the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(
+        cli.command,
+        Command::Run(_) | Command::Serve(_) | Command::Cleanup(_)
+    ) {
+        exit_quietly_on_closed_pipe();
+    }
     let code = match cli.command {
         Command::Run(args) => run::execute(*args),
         Command::List(args) => inspect::list(&args),
@@ -259,8 +287,21 @@ pub fn main() -> ExitCode {
             exit::OK
         }
         Command::Diff(args) => diff::execute(&args),
+        Command::Cleanup(args) => cleanup::execute(&args),
     };
     ExitCode::from(code)
+}
+
+/// `scimspec list | head`: end quietly when the reader goes away, as Unix
+/// tools do, instead of panicking in println!. Not for `run`, `serve` or
+/// `cleanup`: they must finish their cleanup whatever happens to stdout.
+fn exit_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restores the default disposition of one signal before any
+    // thread is started; no handler code is involved.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 /// Prints a usage/configuration error and returns exit code 2.

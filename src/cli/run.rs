@@ -1,18 +1,22 @@
 //! `scimspec run`.
 
-use super::connection::{build_client, credentials};
+use super::connection::{build_client, credentials, report_options};
 use super::{ColorMode, FailOn, RunArgs, exit, suite_error, usage_error};
 use crate::http::auth::Credentials;
 use std::path::PathBuf;
 
+use tokio_util::sync::CancellationToken;
+
 use super::diff::read_report;
+use super::plan;
 use crate::report::Reporter;
 use crate::report::baseline::BaselineReporter;
 use crate::report::file::{FileReporter, Render};
 use crate::report::terminal::{TerminalReporter, Verbosity};
 use crate::report::{html, json, junit, markdown, tap};
+use crate::runner::ledger::Ledger;
 use crate::runner::selection::Selection;
-use crate::runner::{RunConfig, RunOutcome, new_run_id, run};
+use crate::runner::{Event, RunConfig, RunOutcome, new_run_id, run};
 use crate::server::{ServerConfig, generate_token, start};
 use crate::suite::load_all;
 
@@ -36,6 +40,10 @@ pub fn execute(args: RunArgs) -> u8 {
             suite.checks.retain(|check| check.is_read_only());
         }
         suites.retain(|suite| !suite.checks.is_empty());
+    }
+    if args.dry_run {
+        print!("{}", plan::render(&suites));
+        return exit::OK;
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -62,7 +70,7 @@ pub fn execute(args: RunArgs) -> u8 {
             }
         }
     };
-    let auth = credentials.describe();
+    let connection_options = report_options(&target, &args.connection, &credentials);
     let client = match build_client(&target, credentials, &args.connection) {
         Ok(client) => client,
         Err(err) => return usage_error(err),
@@ -103,10 +111,8 @@ pub fn execute(args: RunArgs) -> u8 {
         None => None,
     };
 
-    let mut options = vec![
-        ("authentication".to_string(), auth.to_string()),
-        ("jobs".to_string(), args.jobs.to_string()),
-    ];
+    let mut options = connection_options;
+    options.push(("jobs".to_string(), args.jobs.to_string()));
     if args.read_only {
         options.push((
             "mode".to_string(),
@@ -122,14 +128,46 @@ pub fn execute(args: RunArgs) -> u8 {
             ),
         );
     }
+    // The state file is written before the first request, so a run killed
+    // at any point leaves a record of what it created. The embedded server
+    // forgets everything when the run ends: no state file for it.
+    let run_id = new_run_id();
+    let state_path = match (&args.state, &embedded) {
+        (Some(path), _) => Some(path.clone()),
+        (None, None) => Some(std::env::temp_dir().join(format!("scimspec-{run_id}.state.jsonl"))),
+        (None, Some(_)) => None,
+    };
+    let ledger = match Ledger::new(
+        client.base_url(),
+        &run_id,
+        state_path.as_deref(),
+        args.max_resources,
+    ) {
+        Ok(ledger) => ledger,
+        Err(err) => return usage_error(err),
+    };
+    if let Some(path) = &state_path {
+        eprintln!("scimspec: state file: {}", path.display());
+    }
+    let cancel = CancellationToken::new();
+    runtime.spawn(watch_signals(
+        cancel.clone(),
+        state_path.as_ref().map(|p| p.display().to_string()),
+    ));
     let config = RunConfig {
         client,
         suites,
         jobs: usize::from(args.jobs),
-        run_id: new_run_id(),
+        run_id,
         options,
+        ledger,
+        cancel,
     };
+    let mut cleanup_complete = true;
     let outcome = runtime.block_on(run(config, |event| {
+        if let Event::CleanupFinished(report) = event {
+            cleanup_complete = report.failed.is_empty() && report.state_error.is_none();
+        }
         for reporter in reporters.iter_mut() {
             reporter.on_event(event);
         }
@@ -155,8 +193,16 @@ pub fn execute(args: RunArgs) -> u8 {
         let _ = baseline.finish();
         baseline.comparison().map(|c| c.new_failures.len())
     });
+    // A default state file has done its job once nothing the run created is left.
+    if args.state.is_none()
+        && let Some(path) = &state_path
+        && cleanup_complete
+    {
+        let _ = std::fs::remove_file(path);
+    }
     match outcome {
         RunOutcome::Fatal(_) => exit::UNREACHABLE,
+        RunOutcome::Interrupted(_) => exit::INTERRUPTED,
         RunOutcome::Completed(_) if report_failed => exit::USAGE,
         RunOutcome::Completed(summary) => {
             // With --min-score, MUST-level failures are tolerated down to the score.
@@ -188,4 +234,49 @@ pub fn execute(args: RunArgs) -> u8 {
             }
         }
     }
+}
+
+/// First Ctrl-C or SIGTERM: stop starting checks and clean up. Second: exit
+/// at once, saying where the record of what is left lives.
+async fn watch_signals(cancel: CancellationToken, state_path: Option<String>) {
+    let mut first = true;
+    loop {
+        let signal = next_signal().await;
+        if first {
+            first = false;
+            eprintln!(
+                "\nscimspec: {signal}: no new checks start; deleting what this run created \
+                 (send it again to exit at once)"
+            );
+            cancel.cancel();
+            continue;
+        }
+        match &state_path {
+            Some(path) => eprintln!(
+                "\nscimspec: {signal} again: exiting now; what this run created and did not \
+                 delete yet is listed in {path}; finish with: scimspec cleanup --state {path}"
+            ),
+            None => eprintln!("\nscimspec: {signal} again: exiting now"),
+        }
+        std::process::exit(i32::from(exit::INTERRUPTED));
+    }
+}
+
+#[cfg(unix)]
+async fn next_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return "interrupted";
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "interrupted",
+        _ = terminate.recv() => "terminated",
+    }
+}
+
+#[cfg(not(unix))]
+async fn next_signal() -> &'static str {
+    let _ = tokio::signal::ctrl_c().await;
+    "interrupted"
 }

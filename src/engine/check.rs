@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use super::template::{Context, TemplateError};
 use super::{Mismatch, includes, matchers, path, predicate};
 use crate::http::client::{Exchange, HttpClient, OutgoingRequest, Response};
+use crate::runner::ledger::{Ledger, created_location};
 use crate::scim::discovery::{ConditionOutcome, Discovery};
 use crate::scim::schema::SchemaRegistry;
 use crate::suite::model::{Expect, Request, Severity, SkipWhen, StatusSet, Step};
@@ -19,6 +20,8 @@ pub struct CheckEnv<'a> {
     pub client: &'a HttpClient,
     pub discovery: &'a Discovery,
     pub run_id: &'a str,
+    /// Everything the run created, so it can always be cleaned up.
+    pub ledger: &'a Ledger,
 }
 
 const EXCERPT_CHARS: usize = 600;
@@ -65,6 +68,25 @@ pub async fn run_check(
         }
     }
 
+    let creates = planned_creates(check);
+    if let Err(reason) = env.ledger.reserve(creates) {
+        result.verdict = Verdict::Skip;
+        result.message = format!("not run: {reason}");
+        return result;
+    }
+    let result = run_reserved(env, loaded, result, started, order).await;
+    env.ledger.release(creates);
+    result
+}
+
+async fn run_reserved(
+    env: &CheckEnv<'_>,
+    loaded: &LoadedCheck,
+    mut result: CheckResult,
+    started: Instant,
+    order: (usize, usize),
+) -> CheckResult {
+    let check = &loaded.check;
     let mut ctx = Context::new(env.run_id, &format!("s{}c{}", order.0, order.1));
     ctx.set("target", serde_json::json!({"base": env.client.base_url()}));
     for (name, value) in env.discovery.variables() {
@@ -84,7 +106,7 @@ pub async fn run_check(
     let severity = loaded.severity();
     for (index, step) in check.steps.iter().enumerate() {
         let name = step_name(step, index);
-        match run_step(env, &mut ctx, step, &name, &mut result.exchanges).await {
+        match run_step(env, &mut ctx, step, &name, &check.id, &mut result.exchanges).await {
             StepOutcome::Passed => {}
             StepOutcome::NotApplicable(reason) => {
                 result.verdict = Verdict::Skip;
@@ -129,7 +151,7 @@ pub async fn run_check(
             .clone()
             .unwrap_or_else(|| format!("cleanup step {}", index + 1));
         if let Some(note) =
-            run_cleanup_step(env, &mut ctx, step, &name, &mut result.exchanges).await
+            run_cleanup_step(env, &mut ctx, step, &name, &check.id, &mut result.exchanges).await
         {
             result.cleanup_notes.push(note);
         }
@@ -161,11 +183,15 @@ async fn run_step(
     ctx: &mut Context,
     step: &Step,
     name: &str,
+    check_id: &str,
     exchanges: &mut Vec<Exchange>,
 ) -> StepOutcome {
     let request = match render_request(ctx, &step.request) {
         Ok(request) => request,
-        Err(err) => return StepOutcome::CouldNotTest(format!("template: {err}")),
+        Err(err) => {
+            let why = ctx.why_undefined(&err);
+            return StepOutcome::CouldNotTest(format!("template: {err}{why}"));
+        }
     };
     if let Some(delay) = step.delay_ms {
         tokio::time::sleep(std::time::Duration::from_millis(delay.min(60_000))).await;
@@ -177,6 +203,7 @@ async fn run_step(
         Ok(response) => response,
         Err(err) => return StepOutcome::CouldNotTest(format!("{request_line}: {err}")),
     };
+    note_in_ledger(env, check_id, &request, &response);
     set_response_vars(ctx, &response);
     // Capture before judging: cleanup needs the id even when the status is
     // wrong. A missing value is not itself a finding; a later step that needs
@@ -207,6 +234,107 @@ async fn run_step(
     })
 }
 
+/// How many resources a check may create: its POSTs other than searches,
+/// counting each POST operation of a bulk request. Templated methods count
+/// as creates, to be safe.
+pub fn planned_creates(check: &crate::suite::model::Check) -> usize {
+    check
+        .steps
+        .iter()
+        .map(|step| {
+            let method = step.request.method.to_ascii_uppercase();
+            let path = step.request.path.trim_end_matches('/');
+            let may_create = method == "POST" || method.contains("{{");
+            if !may_create || path.ends_with(".search") {
+                0
+            } else if path.ends_with("/Bulk") {
+                step.request
+                    .body
+                    .as_ref()
+                    .and_then(|body| body.get("Operations"))
+                    .and_then(Value::as_array)
+                    .map_or(1, |ops| {
+                        ops.iter()
+                            .filter(|op| {
+                                op.get("method")
+                                    .and_then(Value::as_str)
+                                    .is_none_or(|m| m.eq_ignore_ascii_case("POST"))
+                            })
+                            .count()
+                    })
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+/// Keeps the ledger in step with what the server confirmed: a successful
+/// POST (other than a search) created a resource, a DELETE answered 2xx or
+/// 404 removed one, and a bulk response reports both per operation.
+fn note_in_ledger(
+    env: &CheckEnv<'_>,
+    check_id: &str,
+    request: &OutgoingRequest,
+    response: &Response,
+) {
+    let Ok(url) = env.client.url_for(&request.path, &[]) else {
+        return;
+    };
+    let url = url.to_string();
+    let success = (200..300).contains(&response.status);
+    match request.method.as_str() {
+        "POST" if url.trim_end_matches('/').ends_with(".search") => {}
+        "POST" if url.trim_end_matches('/').ends_with("/Bulk") => {
+            let operations = response
+                .json
+                .as_ref()
+                .and_then(|body| body.get("Operations"))
+                .and_then(Value::as_array);
+            for operation in operations.into_iter().flatten() {
+                let method = operation
+                    .get("method")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let Some(location) = operation.get("location").and_then(Value::as_str) else {
+                    continue;
+                };
+                let status = bulk_status(operation);
+                if method.eq_ignore_ascii_case("POST") && (200..300).contains(&status) {
+                    env.ledger.created(location, check_id);
+                } else if method.eq_ignore_ascii_case("DELETE")
+                    && ((200..300).contains(&status) || status == 404)
+                {
+                    env.ledger.deleted(location);
+                }
+            }
+        }
+        "POST" if success => {
+            if let Some(location) =
+                created_location(&url, response.header("location"), response.json.as_ref())
+            {
+                env.ledger.created(&location, check_id);
+            }
+        }
+        "DELETE" if success || response.status == 404 => env.ledger.deleted(&url),
+        _ => {}
+    }
+}
+
+/// A bulk operation's status: a string ("201") or an object with `code`.
+fn bulk_status(operation: &Value) -> u16 {
+    let status = operation.get("status");
+    let text = match status {
+        Some(Value::Object(map)) => map.get("code").cloned(),
+        other => other.cloned(),
+    };
+    match text {
+        Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
+        Some(Value::Number(n)) => n.as_u64().and_then(|n| u16::try_from(n).ok()).unwrap_or(0),
+        _ => 0,
+    }
+}
+
 /// True when every condition of `skip_when` holds for the response.
 fn skip_applies(skip: &SkipWhen, response: &Response, ctx: &Context) -> bool {
     if let Some(status) = &skip.status
@@ -230,6 +358,7 @@ async fn run_cleanup_step(
     ctx: &mut Context,
     step: &Step,
     name: &str,
+    check_id: &str,
     exchanges: &mut Vec<Exchange>,
 ) -> Option<String> {
     let request = match render_request(ctx, &step.request) {
@@ -245,6 +374,7 @@ async fn run_cleanup_step(
         Ok(response) => response,
         Err(err) => return Some(format!("{name}: {request_line}: {err}")),
     };
+    note_in_ledger(env, check_id, &request, &response);
     set_response_vars(ctx, &response);
     capture(ctx, step, &response);
     let has_expectations = step.expect.status.is_some()
@@ -324,7 +454,7 @@ fn capture(ctx: &mut Context, step: &Step, response: &Response) {
     for (name, source) in &step.capture {
         match capture_value(source, response) {
             Some(value) => ctx.set(name, value),
-            None => ctx.remove(name),
+            None => ctx.forget(name, matchers::capture_miss(source, response)),
         }
     }
 }
@@ -488,10 +618,7 @@ fn evaluate_own(
             .iter()
             .any(|m| !matches!(m, crate::suite::model::Matcher::PatchResponse(_)));
     if needs_json && response.json.is_none() {
-        let actual = match &response.json_error {
-            Some(err) => format!("invalid JSON ({err})"),
-            None => "an empty body".to_string(),
-        };
+        let actual = matchers::describe_non_json(response);
         out.push(Mismatch::new("body", "a JSON body", actual));
         return out;
     }

@@ -5,6 +5,8 @@ pub mod includes;
 pub mod matchers;
 pub mod path;
 pub mod predicate;
+#[cfg(test)]
+mod proptests;
 pub mod template;
 
 pub use check::{CheckEnv, run_check};

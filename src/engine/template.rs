@@ -48,6 +48,9 @@ pub struct Context {
     run_id: String,
     /// Short, per-check discriminator used in unique values.
     scope: String,
+    /// Why a variable a step meant to capture is missing (the response it
+    /// was to come from), so that a later step can say why it cannot run.
+    missing: IndexMap<String, String>,
 }
 
 impl Context {
@@ -58,11 +61,32 @@ impl Context {
             vars,
             run_id: run_id.to_string(),
             scope: scope.to_string(),
+            missing: IndexMap::new(),
         }
     }
 
     pub fn set(&mut self, name: &str, value: Value) {
+        self.missing.shift_remove(name);
         self.vars.insert(name.to_string(), value);
+    }
+
+    /// Removes a variable that could not be captured, remembering why.
+    pub fn forget(&mut self, name: &str, reason: String) {
+        self.vars.shift_remove(name);
+        self.missing.insert(name.to_string(), reason);
+    }
+
+    /// For an undefined variable that a step failed to capture: why, as
+    /// ` (not captured: ...)`; otherwise nothing.
+    pub fn why_undefined(&self, err: &TemplateError) -> String {
+        let TemplateError::Undefined(target) = err else {
+            return String::new();
+        };
+        let root = target.split(['.', '[']).next().unwrap_or_default().trim();
+        self.missing
+            .get(root)
+            .map(|reason| format!(" (not captured: {reason})"))
+            .unwrap_or_default()
     }
 
     pub fn get(&self, name: &str) -> Option<&Value> {
@@ -287,6 +311,26 @@ mod tests {
         );
         ctx.set("name", json!("Alice"));
         ctx
+    }
+
+    #[test]
+    fn a_variable_that_could_not_be_captured_says_why() {
+        let mut ctx = context();
+        ctx.forget("user_id", "the 201 answer has no body.id".into());
+        let err = ctx.render_str("/Users/{{ user_id }}").unwrap_err();
+        assert_eq!(
+            ctx.why_undefined(&err),
+            " (not captured: the 201 answer has no body.id)"
+        );
+        let err = ctx.render_str("{{ user_id.x }}").unwrap_err();
+        assert!(!ctx.why_undefined(&err).is_empty());
+        // Captured later after all: the reason goes.
+        ctx.set("user_id", json!("7"));
+        ctx.remove("user_id");
+        let err = ctx.render_str("{{ user_id }}").unwrap_err();
+        assert_eq!(ctx.why_undefined(&err), "");
+        let err = ctx.render_str("{{ other }}").unwrap_err();
+        assert_eq!(ctx.why_undefined(&err), "");
     }
 
     #[test]

@@ -32,9 +32,15 @@ pub struct ReportDocument {
     pub options: IndexMap<String, String>,
     /// Why the run stopped before any check, else null.
     pub fatal: Option<String>,
+    /// The signal that stopped the run early, else null.
+    #[serde(default)]
+    pub interrupted: Option<String>,
     pub summary: ReportSummary,
     #[serde(default)]
     pub discovery: DiscoveryRecord,
+    /// What the run left on the target after every check's own cleanup.
+    #[serde(default)]
+    pub cleanup: Option<CleanupRecord>,
     /// One result per check, in suite order.
     pub results: Vec<CheckResult>,
 }
@@ -70,6 +76,22 @@ pub struct DiscoveryRecord {
     pub exchanges: Vec<Exchange>,
 }
 
+/// The end-of-run sweep: normally nothing is left to delete.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct CleanupRecord {
+    /// Resources the run created in all (each check deletes its own).
+    pub created: usize,
+    /// Leftovers the sweep deleted.
+    #[serde(default)]
+    pub swept: Vec<String>,
+    /// Leftovers that could not be deleted: URL and reason.
+    #[serde(default)]
+    pub failed: Vec<(String, String)>,
+    /// The state file listing what the run created, when one was kept.
+    #[serde(default)]
+    pub state_file: Option<String>,
+}
+
 impl ReportDocument {
     pub fn from_record(record: &RunRecord) -> ReportDocument {
         let summary = record.summary();
@@ -85,6 +107,7 @@ impl ReportDocument {
             duration_ms: record.duration_ms,
             options: record.options.iter().cloned().collect(),
             fatal: record.fatal.clone(),
+            interrupted: record.interrupted.clone(),
             summary: ReportSummary {
                 total: summary.total,
                 passed: summary.passed,
@@ -99,6 +122,12 @@ impl ReportDocument {
                 problems: record.discovery_problems.clone(),
                 exchanges: record.discovery_exchanges.clone(),
             },
+            cleanup: record.cleanup.as_ref().map(|c| CleanupRecord {
+                created: c.created,
+                swept: c.swept.clone(),
+                failed: c.failed.clone(),
+                state_file: c.state_file.clone(),
+            }),
             results: record.results().into_iter().cloned().collect(),
         }
     }

@@ -69,6 +69,14 @@ pub fn render(record: &RunRecord) -> String {
     let summary = record.summary();
     let (banner_class, banner_text) = if let Some(fatal) = &record.fatal {
         ("banner-error", format!("Could not test: {fatal}"))
+    } else if let Some(signal) = &record.interrupted {
+        (
+            "banner-error",
+            format!(
+                "Incomplete: the run was {signal} after {} check(s); {} failed",
+                summary.total, summary.failed
+            ),
+        )
     } else if summary.failed > 0 {
         (
             "banner-fail",
@@ -289,13 +297,21 @@ fn check(result: &CheckResult) -> Markup {
 
 fn transcript(exchange: &Exchange) -> Markup {
     let status = match (exchange.status, &exchange.error) {
-        (Some(status), _) => format!("{status}"),
+        // A response can fail after its status arrived (body too large, stalled).
+        (Some(status), Some(error)) => format!("{status}, response abandoned: {error}"),
+        (Some(status), None) => format!("{status}"),
         (None, Some(error)) => format!("no response: {error}"),
         (None, None) => "no response".to_string(),
     };
     html! {
         div class="exchange" {
-            div class="line" { (exchange.method) " " (exchange.url) " → " (status) }
+            div class="line" {
+                (exchange.method) " " (exchange.url) " → " (status)
+                @if let Some(target) = &exchange.redirected_to { " (redirected to " (target) ")" }
+            }
+            @for retry in &exchange.retries {
+                div class="retry" { "Sent again after " (retry.wait_ms) " ms: an earlier attempt got " (retry.reason) }
+            }
             pre {
                 @for (name, value) in &exchange.request_headers { (name) ": " (value) "\n" }
                 @if let Some(body) = &exchange.request_body { "\n" (pretty(body)) }

@@ -15,6 +15,8 @@ pub fn render(record: &RunRecord) -> String {
         "## scimspec: {}\n\n",
         if record.fatal.is_some() {
             "could not test"
+        } else if record.interrupted.is_some() {
+            "interrupted (incomplete)"
         } else if summary.failed > 0 {
             "failures"
         } else if summary.warned > 0 {
@@ -33,6 +35,14 @@ pub fn render(record: &RunRecord) -> String {
         out.push_str(&format!(" · {}: {}", text(name), text(value)));
     }
     out.push_str("\n\n");
+    // Certificate verification off weakens every verdict: say so up front.
+    for (name, value) in record.options.iter().filter(|(name, _)| name == "tls") {
+        out.push_str(&format!(
+            "> **⚠ Warning:** {}: {}\n\n",
+            text(name),
+            text(value)
+        ));
+    }
     if let Some(fatal) = &record.fatal {
         out.push_str(&format!("**Error:** {}\n", text(fatal)));
         return out;

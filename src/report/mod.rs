@@ -8,6 +8,8 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+#[cfg(test)]
+mod proptests;
 pub mod record;
 pub mod tap;
 pub mod terminal;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::http::client::Exchange;
-use crate::runner::{Event, Summary};
+use crate::runner::{CleanupReport, Event, Summary};
 use crate::verdict::CheckResult;
 
 #[derive(Debug, Clone, Default)]
@@ -18,6 +18,9 @@ pub struct RunRecord {
     results: Vec<CheckResult>,
     pub duration_ms: u64,
     pub fatal: Option<String>,
+    /// The signal that stopped the run early, if one did.
+    pub interrupted: Option<String>,
+    pub cleanup: Option<CleanupReport>,
 }
 
 impl RunRecord {
@@ -41,10 +44,17 @@ impl RunRecord {
                 problems,
             } => {
                 self.discovery_exchanges = exchanges.clone();
+                self.discovery_exchanges.iter_mut().for_each(trim_bodies);
                 self.discovery_problems = problems.clone();
             }
             Event::CheckStarted { .. } => {}
-            Event::CheckFinished(result) => self.results.push((**result).clone()),
+            Event::Interrupted { signal } => self.interrupted = Some(signal.clone()),
+            Event::CleanupFinished(report) => self.cleanup = Some(report.clone()),
+            Event::CheckFinished(result) => {
+                let mut result = (**result).clone();
+                result.exchanges.iter_mut().for_each(trim_bodies);
+                self.results.push(result);
+            }
             Event::RunFinished { duration_ms, fatal } => {
                 self.duration_ms = *duration_ms;
                 self.fatal = fatal.clone();
@@ -61,5 +71,58 @@ impl RunRecord {
 
     pub fn summary(&self) -> Summary {
         Summary::from_results(&self.results)
+    }
+}
+
+/// Longest request or response body a report keeps, in bytes. Every
+/// exchange of a run is kept until the reports are written, once per
+/// reporter: without a bound, a server answering each request with a body
+/// just under `--max-response-bytes` would make memory grow with the number
+/// of requests times that limit.
+pub const MAX_REPORTED_BODY_BYTES: usize = 64 * 1024;
+
+fn trim_bodies(exchange: &mut Exchange) {
+    for body in [&mut exchange.request_body, &mut exchange.response_body]
+        .into_iter()
+        .flatten()
+    {
+        if body.len() > MAX_REPORTED_BODY_BYTES {
+            let mut cut = MAX_REPORTED_BODY_BYTES;
+            while !body.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let dropped = body.len() - cut;
+            // A fresh allocation: shrinking the large one in place would keep
+            // a small live block inside a large freed region (fragmentation
+            // that grows the process with every large body).
+            *body = format!(
+                "{}… [{dropped} more bytes not kept in the report]",
+                &body[..cut]
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod trim_tests {
+    use super::*;
+
+    #[test]
+    fn long_bodies_are_cut_at_a_character_boundary() {
+        let mut exchange: Exchange = serde_json::from_value(serde_json::json!({
+            "method": "GET", "url": "u", "request_headers": [], "response_headers": [],
+            "duration_ms": 1,
+            "request_body": "short",
+            "response_body": "é".repeat(MAX_REPORTED_BODY_BYTES),
+        }))
+        .unwrap();
+        trim_bodies(&mut exchange);
+        assert_eq!(exchange.request_body.as_deref(), Some("short"));
+        let body = exchange.response_body.unwrap_or_default();
+        assert!(body.len() < MAX_REPORTED_BODY_BYTES + 100);
+        assert!(body.ends_with(&format!(
+            "… [{} more bytes not kept in the report]",
+            MAX_REPORTED_BODY_BYTES
+        )));
     }
 }

@@ -10,7 +10,7 @@ use super::grouping::by_section;
 use super::record::RunRecord;
 use super::{ReportError, Reporter};
 use crate::http::client::Exchange;
-use crate::runner::Event;
+use crate::runner::{CleanupReport, Event};
 use crate::verdict::{CheckResult, Verdict};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -72,13 +72,15 @@ impl Reporter for TerminalReporter {
                     bar.finish_and_clear();
                 }
             }
-            Event::DiscoveryFinished { .. } => {}
+            Event::DiscoveryFinished { .. }
+            | Event::Interrupted { .. }
+            | Event::CleanupFinished(_) => {}
         }
         self.record.apply(event);
     }
 
     fn finish(&mut self) -> Result<(), ReportError> {
-        let text = render(&self.record, self.verbosity);
+        let text = terminal_safe(&render(&self.record, self.verbosity));
         let mut out = anstream::stdout();
         out.write_all(text.as_bytes())
             .and_then(|_| out.flush())
@@ -87,6 +89,44 @@ impl Reporter for TerminalReporter {
                 reason: e.to_string(),
             })
     }
+}
+
+/// The text with every control character that a terminal would act on made
+/// visible (`\u{1b}`), except the colour sequences (SGR, `ESC [ … m`) the
+/// report itself adds. Response bodies, headers and messages come from the
+/// server: printed raw, they could retitle the window, move the cursor, hide
+/// or rewrite earlier output. Bidirectional overrides are made visible too,
+/// so that text cannot be shown in an order other than the one it has.
+pub fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if c == '\u{1b}'
+            && let Some(length) = sgr_length(&text[at..])
+        {
+            out.push_str(&text[at..at + length]);
+            while chars.peek().is_some_and(|(next, _)| *next < at + length) {
+                chars.next();
+            }
+            continue;
+        }
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if (c.is_control() && c != '\n' && c != '\t') || bidi {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The length of an SGR sequence (`ESC [ digits and ; m`) at the start.
+fn sgr_length(text: &str) -> Option<usize> {
+    let rest = text.strip_prefix("\u{1b}[")?;
+    let params = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+        .filter(|end| rest[*end..].starts_with('m'))?;
+    Some(2 + params + 1)
 }
 
 fn style(verdict: Verdict) -> Style {
@@ -117,7 +157,15 @@ pub fn render(record: &RunRecord, verbosity: Verbosity) -> String {
         record.run_id
     ));
     for (name, value) in &record.options {
-        out.push_str(&format!("  {name}: {value}\n"));
+        if name == "tls" {
+            // An option that weakens every verdict: hard to miss.
+            out.push_str(&format!(
+                "  {} {name}: {value}\n",
+                paint(style(Verdict::Fail), "WARNING:")
+            ));
+        } else {
+            out.push_str(&format!("  {name}: {value}\n"));
+        }
     }
     if let Some(fatal) = &record.fatal {
         out.push_str(&format!(
@@ -136,6 +184,11 @@ pub fn render(record: &RunRecord, verbosity: Verbosity) -> String {
             "{} discovery: {problem}\n",
             paint(style(Verdict::Warn), "warning:")
         ));
+    }
+    if verbosity >= Verbosity::Verbose {
+        for exchange in &record.discovery_exchanges {
+            out.push_str(&render_retries(exchange, "  "));
+        }
     }
 
     let results = record.results();
@@ -168,6 +221,12 @@ pub fn render(record: &RunRecord, verbosity: Verbosity) -> String {
             if result.verdict != Verdict::Pass || !result.message.is_empty() {
                 out.push_str(&render_details(result, verbosity));
             }
+            if verbosity == Verbosity::Verbose {
+                // -vv shows them within each exchange.
+                for exchange in &result.exchanges {
+                    out.push_str(&render_retries(exchange, "         "));
+                }
+            }
             if verbosity >= Verbosity::Debug {
                 for exchange in &result.exchanges {
                     out.push_str(&render_exchange(exchange, "         "));
@@ -194,8 +253,50 @@ pub fn render(record: &RunRecord, verbosity: Verbosity) -> String {
         percent(summary.should_percent(), summary.should_passed, summary.should_judged),
         record.duration_ms as f64 / 1000.0,
     ));
+    if let Some(signal) = &record.interrupted {
+        out.push_str(&format!(
+            "{} the run was stopped ({signal}); checks not run are not in the summary\n",
+            paint(style(Verdict::Error), "interrupted:")
+        ));
+    }
+    if let Some(cleanup) = &record.cleanup {
+        out.push_str(&render_cleanup(cleanup));
+    }
     if summary.total == 0 {
         out.push_str(&format!("{}\n", paint(dim, "No checks were selected.")));
+    }
+    out
+}
+
+/// What the run left behind: normally nothing, as every check cleans up.
+fn render_cleanup(cleanup: &CleanupReport) -> String {
+    let mut out = String::new();
+    if !cleanup.swept.is_empty() {
+        out.push_str(&format!(
+            "Cleanup: {} resource(s) left by checks were deleted at the end of the run\n",
+            cleanup.swept.len()
+        ));
+    }
+    if !cleanup.failed.is_empty() {
+        out.push_str(&format!(
+            "{} {} resource(s) this run created could not be deleted:\n",
+            paint(style(Verdict::Fail), "Cleanup failed:"),
+            cleanup.failed.len()
+        ));
+        for (url, reason) in &cleanup.failed {
+            out.push_str(&format!("  {url}: {reason}\n"));
+        }
+        if let Some(path) = &cleanup.state_file {
+            out.push_str(&format!(
+                "  They are listed in {path}; retry with: scimspec cleanup --state {path}\n"
+            ));
+        }
+    }
+    if let Some(error) = &cleanup.state_error {
+        out.push_str(&format!(
+            "{} the state file could not be kept up to date: {error}\n",
+            paint(style(Verdict::Warn), "warning:")
+        ));
     }
     out
 }
@@ -269,8 +370,27 @@ fn render_details(result: &CheckResult, verbosity: Verbosity) -> String {
     out
 }
 
+/// One line per retry of an exchange: what the earlier attempt got.
+fn render_retries(exchange: &Exchange, indent: &str) -> String {
+    exchange
+        .retries
+        .iter()
+        .map(|retry| {
+            format!(
+                "{indent}{} {} {}: {}, sent again after {} ms\n",
+                paint(style(Verdict::Warn), "retry:"),
+                exchange.method,
+                exchange.url,
+                retry.reason,
+                retry.wait_ms
+            )
+        })
+        .collect()
+}
+
 fn render_exchange(exchange: &Exchange, indent: &str) -> String {
-    let mut out = format!("{indent}> {} {}\n", exchange.method, exchange.url);
+    let mut out = render_retries(exchange, indent);
+    out.push_str(&format!("{indent}> {} {}\n", exchange.method, exchange.url));
     for (name, value) in &exchange.request_headers {
         out.push_str(&format!("{indent}> {name}: {value}\n"));
     }
@@ -283,6 +403,15 @@ fn render_exchange(exchange: &Exchange, indent: &str) -> String {
             "{indent}< (no response: {})\n",
             exchange.error.as_deref().unwrap_or("unknown")
         )),
+    }
+    if let Some(target) = &exchange.redirected_to {
+        out.push_str(&format!("{indent}< (redirected to {target})\n"));
+    }
+    // A response can fail after its status arrived (body too large, stalled).
+    if exchange.status.is_some()
+        && let Some(error) = &exchange.error
+    {
+        out.push_str(&format!("{indent}< (response abandoned: {error})\n"));
     }
     for (name, value) in &exchange.response_headers {
         out.push_str(&format!("{indent}< {name}: {value}\n"));

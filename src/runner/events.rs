@@ -25,9 +25,31 @@ pub enum Event {
         id: String,
     },
     CheckFinished(Box<CheckResult>),
+    /// A signal asked the run to stop: no new checks start; cleanup follows.
+    Interrupted {
+        signal: String,
+    },
+    /// The end-of-run sweep of what the run created and did not delete itself.
+    CleanupFinished(CleanupReport),
     RunFinished {
         duration_ms: u64,
         /// Why the run stopped early (unreachable target, rejected credentials).
         fatal: Option<String>,
     },
+}
+
+/// What the run left on the target after every check's own cleanup, and
+/// what the sweep did about it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CleanupReport {
+    /// Resources the run created in all.
+    pub created: usize,
+    /// Leftovers the sweep deleted.
+    pub swept: Vec<String>,
+    /// Leftovers the sweep could not delete, with why.
+    pub failed: Vec<(String, String)>,
+    /// The state file, when one is kept.
+    pub state_file: Option<String>,
+    /// Why the state file could not be written, if it could not.
+    pub state_error: Option<String>,
 }

@@ -2,6 +2,7 @@
 //! `jobs`, each suite's checks in order), emitting [`Event`]s as it goes.
 
 pub mod events;
+pub mod ledger;
 pub mod selection;
 pub mod summary;
 
@@ -9,12 +10,14 @@ use std::time::Instant;
 
 use futures::StreamExt;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
-pub use events::Event;
+pub use events::{CleanupReport, Event};
 pub use summary::Summary;
 
 use crate::engine::{CheckEnv, run_check};
 use crate::http::client::HttpClient;
+use crate::runner::ledger::Ledger;
 use crate::scim::discovery::{Discovery, DiscoveryFatal, Document};
 use crate::suite::LoadedSuite;
 
@@ -25,12 +28,37 @@ pub struct RunConfig {
     pub run_id: String,
     /// Settings to state in reports.
     pub options: Vec<(String, String)>,
+    /// Records what the run creates; swept at the end.
+    pub ledger: Ledger,
+    /// Cancelled on the first Ctrl-C/SIGTERM: no new checks start, checks in
+    /// flight are abandoned, and the sweep cleans up what they created.
+    pub cancel: CancellationToken,
+}
+
+impl RunConfig {
+    /// A run with a fresh id, no state file, no cap on live resources and
+    /// no signal handling: what library users and tests need.
+    pub fn new(client: HttpClient, suites: Vec<LoadedSuite>, jobs: usize) -> RunConfig {
+        let run_id = new_run_id();
+        let ledger = Ledger::in_memory(client.base_url(), usize::MAX);
+        RunConfig {
+            client,
+            suites,
+            jobs,
+            run_id,
+            options: Vec::new(),
+            ledger,
+            cancel: CancellationToken::new(),
+        }
+    }
 }
 
 /// How the run ended.
 #[derive(Debug)]
 pub enum RunOutcome {
     Completed(Summary),
+    /// Stopped by a signal; what ran is in the summary.
+    Interrupted(Summary),
     Fatal(DiscoveryFatal),
 }
 
@@ -46,9 +74,15 @@ pub async fn run(config: RunConfig, mut on_event: impl FnMut(&Event)) -> RunOutc
         options: config.options.clone(),
     });
 
-    let discovery = match Discovery::fetch(&config.client).await {
+    let (recording, journal) = config.client.recording();
+    let discovery = match Discovery::fetch(&recording).await {
         Ok(discovery) => discovery,
         Err(fatal) => {
+            // What discovery sent, retries included, belongs in the report.
+            on_event(&Event::DiscoveryFinished {
+                exchanges: journal.take(),
+                problems: Vec::new(),
+            });
             on_event(&Event::RunFinished {
                 duration_ms: started.elapsed().as_millis() as u64,
                 fatal: Some(fatal.to_string()),
@@ -77,7 +111,9 @@ pub async fn run(config: RunConfig, mut on_event: impl FnMut(&Event)) -> RunOutc
         client: &config.client,
         discovery: &discovery,
         run_id: &config.run_id,
+        ledger: &config.ledger,
     };
+    let cancel = &config.cancel;
     let suites = &config.suites;
     let jobs = config.jobs.max(1);
     let produce = async move {
@@ -87,12 +123,21 @@ pub async fn run(config: RunConfig, mut on_event: impl FnMut(&Event)) -> RunOutc
                 let env = &env;
                 async move {
                     for (check_index, check) in suite.checks.iter().enumerate() {
+                        if cancel.is_cancelled() {
+                            break;
+                        }
                         // A closed channel only means nobody listens any more.
                         let _ = sender.send(Event::CheckStarted {
                             id: check.check.id.clone(),
                         });
-                        let result = run_check(env, suite, check, (suite_index, check_index)).await;
-                        let _ = sender.send(Event::CheckFinished(Box::new(result)));
+                        let order = (suite_index, check_index);
+                        tokio::select! {
+                            result = run_check(env, suite, check, order) => {
+                                let _ = sender.send(Event::CheckFinished(Box::new(result)));
+                            }
+                            // Abandoned mid-flight: the ledger knows what it created.
+                            () = cancel.cancelled() => break,
+                        }
                     }
                 }
             })
@@ -110,6 +155,27 @@ pub async fn run(config: RunConfig, mut on_event: impl FnMut(&Event)) -> RunOutc
     };
     tokio::join!(produce, consume);
 
+    let cancelled = config.cancel.is_cancelled();
+    if cancelled {
+        on_event(&Event::Interrupted {
+            signal: "stopped by Ctrl-C or SIGTERM".to_string(),
+        });
+    }
+    let sweep = config.ledger.sweep(&config.client, &config.run_id).await;
+    on_event(&Event::CleanupFinished(CleanupReport {
+        created: config.ledger.created_total(),
+        swept: sweep.deleted,
+        failed: sweep.failed,
+        state_file: config.ledger.state_path().map(|p| p.display().to_string()),
+        state_error: config.ledger.write_error(),
+    }));
+    if cancelled {
+        on_event(&Event::RunFinished {
+            duration_ms: started.elapsed().as_millis() as u64,
+            fatal: None,
+        });
+        return RunOutcome::Interrupted(summary);
+    }
     on_event(&Event::RunFinished {
         duration_ms: started.elapsed().as_millis() as u64,
         fatal: None,

@@ -3,8 +3,10 @@
 
 use serde_json::{Map, Value};
 
+use crate::engine::matchers::describe_non_json;
 use crate::engine::path;
-use crate::http::client::{Exchange, HttpClient, OutgoingRequest};
+use crate::engine::predicate::truncate;
+use crate::http::client::{Exchange, HttpClient, HttpError, OutgoingRequest, Response};
 use crate::scim::schema::SchemaRegistry;
 use crate::suite::model::{Condition, MutabilityValue};
 
@@ -43,6 +45,17 @@ pub enum DiscoveryFatal {
     Unreachable(String),
     #[error("credentials rejected: {0}")]
     CredentialsRejected(String),
+    /// No credentials to send: the OAuth token endpoint failed or refused.
+    #[error("authentication failed: {0}")]
+    Authentication(String),
+}
+
+/// A request that could not be sent at all ends the run.
+fn fatal(err: HttpError) -> DiscoveryFatal {
+    match err {
+        HttpError::Auth(reason) => DiscoveryFatal::Authentication(reason),
+        other => DiscoveryFatal::Unreachable(other.to_string()),
+    }
 }
 
 /// The outcome of evaluating a condition.
@@ -67,8 +80,20 @@ impl Discovery {
                 ..Default::default()
             };
             let (exchange, result) = client.send(&request).await;
+            let answered = exchange.status;
             exchanges.push(exchange);
-            let response = result.map_err(|e| DiscoveryFatal::Unreachable(e.to_string()))?;
+            let response = match (result, answered) {
+                (Ok(response), _) => response,
+                // Reachable, but this document is too large to read: the run
+                // goes on without it. (A timeout stays fatal: every check
+                // would wait for it too.)
+                (Err(err @ HttpError::BodyTooLarge(_)), Some(status)) => {
+                    return Ok(Document::Failed(format!(
+                        "GET {path} answered {status}, but the {err} (see --max-response-bytes)"
+                    )));
+                }
+                (Err(err), _) => return Err(fatal(err)),
+            };
             if response.status == 401 || response.status == 403 {
                 return Err(DiscoveryFatal::CredentialsRejected(format!(
                     "GET {path} answered {}",
@@ -77,17 +102,15 @@ impl Discovery {
             }
             if response.status != 200 {
                 return Ok(Document::Failed(format!(
-                    "GET {path} answered {}",
-                    response.status
+                    "GET {path} answered {}{}",
+                    response.status,
+                    redirect_note(&response)
                 )));
             }
             let Some(json) = response.json else {
                 return Ok(Document::Failed(format!(
-                    "GET {path} did not return JSON{}",
-                    response
-                        .json_error
-                        .map(|e| format!(" ({e})"))
-                        .unwrap_or_default()
+                    "GET {path} did not return JSON ({})",
+                    describe_non_json(&response)
                 )));
             };
             if list && !json.get("Resources").is_some_and(Value::is_array) {
@@ -141,7 +164,13 @@ impl Discovery {
         };
         let (exchange, result) = client.send(&request).await;
         self.exchanges.push(exchange);
-        let response = result.map_err(|e| DiscoveryFatal::Unreachable(e.to_string()))?;
+        let response = match result {
+            Ok(response) => response,
+            // Reachable and answering, with a body too large to read: the
+            // checks will report such answers themselves.
+            Err(HttpError::BodyTooLarge(_)) => return Ok(self),
+            Err(err) => return Err(fatal(err)),
+        };
         if response.status == 401 || response.status == 403 {
             return Err(DiscoveryFatal::CredentialsRejected(format!(
                 "GET {endpoint} answered {}",
@@ -400,6 +429,21 @@ impl Discovery {
         vars.push(("endpoints".to_string(), Value::Object(endpoints)));
         vars.push(("schemas".to_string(), Value::Object(schemas)));
         vars
+    }
+}
+
+/// For a 3xx answer: where it pointed, and that it was not followed (the
+/// client follows redirects on the target's own origin only).
+fn redirect_note(response: &Response) -> String {
+    if !(300..400).contains(&response.status) {
+        return String::new();
+    }
+    match response.header("location") {
+        Some(location) => format!(
+            ", a redirect to {} that was not followed (only redirects within the target's origin are)",
+            truncate(location, 200)
+        ),
+        None => ", a redirect without a Location header".to_string(),
     }
 }
 

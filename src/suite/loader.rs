@@ -201,8 +201,17 @@ fn tidy_yaml_message(message: &str) -> String {
 /// Parses and validates one suite file.
 pub fn parse_suite(file: &str, text: &str) -> Result<LoadedSuite, SuiteError> {
     let suite: Suite = if file.ends_with(".json") {
-        serde_json::from_str(text)
-            .map_err(|e| SuiteError::new(file, text, e.line(), e.column(), e.to_string()))?
+        // serde_json counts columns from 0 at the very end of the input
+        // (an empty file); locations here are 1-based.
+        serde_json::from_str(text).map_err(|e| {
+            SuiteError::new(
+                file,
+                text,
+                e.line().max(1),
+                e.column().max(1),
+                e.to_string(),
+            )
+        })?
     } else {
         serde_saphyr::from_str(text).map_err(|e| {
             let (line, column) = e

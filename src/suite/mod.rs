@@ -3,6 +3,8 @@
 
 pub mod loader;
 pub mod model;
+#[cfg(test)]
+mod proptests;
 pub mod schema;
 
 use model::{Check, Condition, Severity};

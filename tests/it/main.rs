@@ -3,9 +3,12 @@
 mod cli;
 mod docs;
 mod faults;
+mod hostile;
 mod interop;
 mod modes;
 mod reference_server;
 mod reports;
+mod safety;
 mod scimmy;
 mod support;
+mod transport;

@@ -34,13 +34,7 @@ async fn run_all(faults: FaultSet) -> Vec<CheckResult> {
         ClientOptions::default(),
     )
     .expect("client");
-    let config = RunConfig {
-        client,
-        suites: load_builtin().expect("suites"),
-        jobs: 4,
-        run_id: scimspec::runner::new_run_id(),
-        options: vec![],
-    };
+    let config = RunConfig::new(client, load_builtin().expect("suites"), 4);
     let mut results = Vec::new();
     let outcome = run(config, |event| {
         if let Event::CheckFinished(result) = event {
@@ -258,13 +252,7 @@ fn references_on_another_origin_are_not_followed() {
                 .retain(|loaded| loaded.check.id.starts_with("references."));
         }
         suites.retain(|suite| !suite.checks.is_empty());
-        let config = RunConfig {
-            client,
-            suites,
-            jobs: 1,
-            run_id: scimspec::runner::new_run_id(),
-            options: vec![],
-        };
+        let config = RunConfig::new(client, suites, 1);
         let mut results = Vec::new();
         run(config, |event| {
             if let Event::CheckFinished(result) = event {

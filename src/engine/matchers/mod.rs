@@ -28,10 +28,7 @@ pub fn evaluate(
         return patch_response(response);
     }
     let Some(body) = &response.json else {
-        let actual = match &response.json_error {
-            Some(err) => format!("invalid JSON ({err})"),
-            None => "an empty body".to_string(),
-        };
+        let actual = describe_non_json(response);
         let expected = match matcher {
             Matcher::ListResponse(_) => "a JSON ListResponse",
             Matcher::ScimError(_) => "a JSON SCIM Error",
@@ -50,6 +47,57 @@ pub fn evaluate(
         Matcher::BulkResponse(spec) => bulk_response(body, spec),
         Matcher::FilterResults(spec) => filter_results(body, spec, ctx, registry),
         Matcher::SchemaDefinitions(spec) => schema_definitions(body, spec),
+    }
+}
+
+/// What a body that is not JSON is instead, for messages: empty, labelled
+/// as another media type (an HTML error page), or JSON that does not parse
+/// (with the parser's reason: truncated, nested too deep, not UTF-8).
+pub fn describe_non_json(response: &Response) -> String {
+    if response.body_text.trim().is_empty() {
+        return "an empty body".to_string();
+    }
+    let reason = response
+        .json_error
+        .as_deref()
+        .unwrap_or("not a JSON document");
+    let media_type = response
+        .header("content-type")
+        .and_then(|value| value.split(';').next())
+        .map(|media| media.trim().to_ascii_lowercase())
+        .filter(|media| !media.is_empty());
+    match media_type {
+        Some(media) if !media.contains("json") => {
+            // Bodies can be megabytes: look at the start only.
+            let head: String = response.body_text.chars().take(400).collect();
+            let start = head.split_whitespace().collect::<Vec<_>>().join(" ");
+            format!(
+                "a {media} body, not JSON: {}",
+                super::predicate::truncate(&start, 80)
+            )
+        }
+        _ => format!("invalid JSON ({reason})"),
+    }
+}
+
+/// Why a capture (`body.id`, `header.ETag`) found nothing in a response.
+pub fn capture_miss(source: &str, response: &Response) -> String {
+    let answer = format!("the {} answer", response.status);
+    if let Some(header) = source
+        .strip_prefix("header.")
+        .or_else(|| source.strip_prefix("headers."))
+    {
+        return format!("{answer} has no {header} header");
+    }
+    match &response.json {
+        None if source.starts_with("body") => {
+            format!("{answer} has no JSON body: {}", describe_non_json(response))
+        }
+        Some(body) if source.starts_with("body.") && !body.is_object() => format!(
+            "{answer} has no {source}: its body is a JSON {}, not an object",
+            super::predicate::describe_type(body)
+        ),
+        _ => format!("{answer} has no {source}"),
     }
 }
 
@@ -127,6 +175,42 @@ mod tests {
             json: serde_json::from_str(body).ok(),
             json_error: None,
         }
+    }
+
+    #[test]
+    fn non_json_bodies_are_described_by_what_they_are() {
+        let mut html = response(200, "<!DOCTYPE html>\n<html>\n  <body>Oops</body></html>");
+        html.json_error = Some("expected value at line 1 column 1".into());
+        html.headers = vec![("content-type".into(), "text/html; charset=utf-8".into())];
+        assert_eq!(
+            describe_non_json(&html),
+            "a text/html body, not JSON: <!DOCTYPE html> <html> <body>Oops</body></html>"
+        );
+        let mut truncated = response(201, r#"{"id": "1", "#);
+        truncated.json_error = Some("EOF while parsing an object".into());
+        truncated.headers = vec![("content-type".into(), "application/scim+json".into())];
+        assert_eq!(
+            describe_non_json(&truncated),
+            "invalid JSON (EOF while parsing an object)"
+        );
+        assert_eq!(describe_non_json(&response(200, " ")), "an empty body");
+
+        assert_eq!(
+            capture_miss("body.id", &truncated),
+            "the 201 answer has no JSON body: invalid JSON (EOF while parsing an object)"
+        );
+        assert_eq!(
+            capture_miss("body.id", &response(201, "[1]")),
+            "the 201 answer has no body.id: its body is a JSON array, not an object"
+        );
+        assert_eq!(
+            capture_miss("body.id", &response(201, "{}")),
+            "the 201 answer has no body.id"
+        );
+        assert_eq!(
+            capture_miss("header.ETag", &response(200, "{}")),
+            "the 200 answer has no ETag header"
+        );
     }
 
     #[test]

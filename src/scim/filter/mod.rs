@@ -26,6 +26,8 @@
 mod ast;
 mod eval;
 mod parser;
+#[cfg(test)]
+mod proptests;
 
 pub use ast::{AttrPath, CompValue, CompareOp, Filter, PatchPath};
 pub use eval::{AttrInfo, AttrType, NoSchema, SchemaFn, SchemaInfo, matches};

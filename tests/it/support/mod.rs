@@ -1,9 +1,11 @@
 //! Shared test helpers: the scimspec binary, report parsing, local servers.
 
 pub mod fault_server;
+pub mod hostile_server;
 pub mod reference;
 pub mod scim2_server;
 pub mod scimmy;
+pub mod transport_server;
 
 use std::path::Path;
 
@@ -13,6 +15,24 @@ use serde_json::Value;
 pub fn scimspec() -> Command {
     let mut command = Command::cargo_bin("scimspec").expect("scimspec binary");
     command.env_remove("SCIM_TOKEN").env("NO_COLOR", "1");
+    // Credentials and proxies of the machine running the tests must not
+    // change what the tests see.
+    for name in [
+        "SCIM_USERNAME",
+        "SCIM_PASSWORD",
+        "SCIM_CLIENT_ID",
+        "SCIM_CLIENT_SECRET",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        command.env_remove(name);
+    }
     command
 }
 
@@ -61,6 +81,16 @@ pub fn http_status(url: &str) -> Option<u16> {
 
 /// A minimal blocking GET for test set-up and assertions (HTTP/1.0, no TLS).
 pub fn http_get(url: &str, token: Option<&str>) -> Option<(u16, String)> {
+    http_send("GET", url, token, None)
+}
+
+/// A minimal blocking request with an optional SCIM JSON body (HTTP/1.0, no TLS).
+pub fn http_send(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> Option<(u16, String)> {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://")?;
     let (authority, path) = rest
@@ -73,9 +103,18 @@ pub fn http_get(url: &str, token: Option<&str>) -> Option<(u16, String)> {
     let auth = token
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
         .unwrap_or_default();
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let content = if body.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "Content-Type: application/scim+json\r\nContent-Length: {}\r\n",
+            body.len()
+        )
+    };
     write!(
         stream,
-        "GET {path} HTTP/1.0\r\nHost: {authority}\r\n{auth}Accept: application/scim+json\r\n\r\n"
+        "{method} {path} HTTP/1.0\r\nHost: {authority}\r\n{auth}{content}Accept: application/scim+json\r\n\r\n{body}"
     )
     .ok()?;
     let mut response = String::new();

@@ -44,6 +44,10 @@ pub struct ResolvedRequirement {
     pub rfc: u16,
     pub section: String,
     pub level: Level,
+    /// The provisioning profile whose rule this is (`rfc`, `section` then
+    /// say nothing: the rule id is in `id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// The requirement's paraphrase from the catalogue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
@@ -52,6 +56,13 @@ pub struct ResolvedRequirement {
 impl ResolvedRequirement {
     /// `RFC 7644 §3.3 MUST (P-3.3-02)`
     pub fn label(&self) -> String {
+        if let Some(profile) = &self.profile {
+            return format!(
+                "profile {profile} {} {}",
+                self.id.as_deref().unwrap_or_default(),
+                self.level.as_str()
+            );
+        }
         let mut label = format!("RFC {} §{} {}", self.rfc, self.section, self.level.as_str());
         if let Some(id) = &self.id {
             label.push_str(&format!(" ({id})"));

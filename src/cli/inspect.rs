@@ -1,19 +1,16 @@
 //! `scimspec list` and `scimspec explain`.
 
 use super::{ExplainArgs, ListArgs, exit, suite_error, usage_error};
-use crate::runner::selection::Selection;
 use crate::suite::load_all;
 
 pub fn list(args: &ListArgs) -> u8 {
-    let suites = match load_all(&args.suites.suites, !args.suites.no_builtin) {
-        Ok(suites) => suites,
-        Err(err) => return suite_error(err),
+    let (suites, profiles) = match args.suites.load() {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
-    let selection = match Selection::new(&args.suites.only, &args.suites.skip) {
-        Ok(selection) => selection,
-        Err(err) => return usage_error(err),
-    };
-    let suites = selection.apply(suites);
+    if args.profiles {
+        return list_profiles(&profiles);
+    }
     let rows: Vec<[String; 5]> = suites
         .iter()
         .flat_map(|suite| {
@@ -21,7 +18,10 @@ pub fn list(args: &ListArgs) -> u8 {
                 let sections = check
                     .requirements
                     .iter()
-                    .map(|r| format!("{} §{}", r.rfc, r.section))
+                    .map(|r| match (&r.profile, &r.id) {
+                        (Some(profile), Some(id)) => format!("{profile}: {id}"),
+                        _ => format!("{} §{}", r.rfc, r.section),
+                    })
                     .collect::<Vec<_>>()
                     .join(", ");
                 let levels = check
@@ -125,4 +125,24 @@ pub fn explain(args: &ExplainArgs) -> u8 {
         None => println!("\nHow to fix a failure:\n  Follow the requirement text above."),
     }
     exit::OK
+}
+
+fn list_profiles(profiles: &crate::suite::profile::Profiles) -> u8 {
+    println!(
+        "{:<10} RFC 7643 and RFC 7644 as written (the default): requirement catalogue suites/requirements.tsv",
+        crate::suite::profile::RFC_PROFILE
+    );
+    for def in profiles.all() {
+        println!(
+            "{:<10} {} ({} rules{})",
+            def.profile,
+            def.title,
+            def.rules.len(),
+            def.sources
+                .first()
+                .map(|s| format!("; source: {s}"))
+                .unwrap_or_default()
+        );
+    }
+    super::exit::OK
 }

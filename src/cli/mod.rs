@@ -135,6 +135,45 @@ pub struct SuiteArgs {
     /// Leave out checks (same selectors as --only). Repeatable.
     #[arg(long, value_name = "SELECTOR")]
     pub skip: Vec<String>,
+    /// Which profiles to run: `rfc` (the RFC 7643/7644 suites, the default)
+    /// and/or identity-provider profiles such as `entra`. Repeatable;
+    /// `scimspec list --profiles` lists them.
+    #[arg(long = "profile", value_name = "NAME", default_value = "rfc")]
+    pub profile: Vec<String>,
+}
+
+impl SuiteArgs {
+    /// Loads the suites, keeps those of the chosen profiles, and applies
+    /// --only/--skip. Errors are printed; the exit code is returned.
+    pub fn load(
+        &self,
+    ) -> Result<
+        (
+            Vec<crate::suite::LoadedSuite>,
+            crate::suite::profile::Profiles,
+        ),
+        u8,
+    > {
+        let (suites, profiles) =
+            crate::suite::loader::load_all_with_profiles(&self.suites, !self.no_builtin)
+                .map_err(suite_error)?;
+        let known = profiles.names();
+        for name in &self.profile {
+            if !known.contains(name) {
+                return Err(usage_error(format!(
+                    "unknown profile {name:?}; known: {}",
+                    known.join(", ")
+                )));
+            }
+        }
+        let selection = crate::runner::selection::Selection::new(&self.only, &self.skip)
+            .map_err(usage_error)?;
+        let suites = suites
+            .into_iter()
+            .filter(|suite| self.profile.iter().any(|p| p == suite.profile_name()))
+            .collect();
+        Ok((selection.apply(suites), profiles))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -252,6 +291,9 @@ pub struct ServeArgs {
 pub struct ListArgs {
     #[command(flatten)]
     pub suites: SuiteArgs,
+    /// List the profiles (rfc and the identity-provider profiles) instead of checks.
+    #[arg(long)]
+    pub profiles: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,7 @@
 //! `scimspec run`.
 
 use super::connection::{build_client, credentials, report_options};
-use super::{ColorMode, FailOn, RunArgs, exit, suite_error, usage_error};
+use super::{ColorMode, FailOn, RunArgs, exit, usage_error};
 use crate::http::auth::Credentials;
 use std::path::PathBuf;
 
@@ -15,10 +15,8 @@ use crate::report::file::{FileReporter, Render};
 use crate::report::terminal::{TerminalReporter, Verbosity};
 use crate::report::{html, json, junit, markdown, tap};
 use crate::runner::ledger::Ledger;
-use crate::runner::selection::Selection;
 use crate::runner::{Event, RunConfig, RunOutcome, new_run_id, run};
 use crate::server::{ServerConfig, generate_token, start};
-use crate::suite::load_all;
 
 pub fn execute(args: RunArgs) -> u8 {
     anstream::ColorChoice::write_global(match args.color {
@@ -26,15 +24,10 @@ pub fn execute(args: RunArgs) -> u8 {
         ColorMode::Always => anstream::ColorChoice::Always,
         ColorMode::Never => anstream::ColorChoice::Never,
     });
-    let suites = match load_all(&args.suites.suites, !args.suites.no_builtin) {
-        Ok(suites) => suites,
-        Err(err) => return suite_error(err),
+    let (mut suites, _) = match args.suites.load() {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
-    let selection = match Selection::new(&args.suites.only, &args.suites.skip) {
-        Ok(selection) => selection,
-        Err(err) => return usage_error(err),
-    };
-    let mut suites = selection.apply(suites);
     if args.read_only {
         for suite in &mut suites {
             suite.checks.retain(|check| check.is_read_only());

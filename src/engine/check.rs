@@ -74,13 +74,14 @@ pub async fn run_check(
         result.message = format!("not run: {reason}");
         return result;
     }
-    let result = run_reserved(env, loaded, result, started, order).await;
+    let result = run_reserved(env, suite, loaded, result, started, order).await;
     env.ledger.release(creates);
     result
 }
 
 async fn run_reserved(
     env: &CheckEnv<'_>,
+    suite: &LoadedSuite,
     loaded: &LoadedCheck,
     mut result: CheckResult,
     started: Instant,
@@ -89,6 +90,9 @@ async fn run_reserved(
     let check = &loaded.check;
     let mut ctx = Context::new(env.run_id, &format!("s{}c{}", order.0, order.1));
     ctx.set("target", serde_json::json!({"base": env.client.base_url()}));
+    if !suite.profile_settings.is_null() {
+        ctx.set("profile", suite.profile_settings.clone());
+    }
     for (name, value) in env.discovery.variables() {
         ctx.set(&name, value);
     }

@@ -38,6 +38,9 @@ pub struct ReportDocument {
     pub summary: ReportSummary,
     #[serde(default)]
     pub discovery: DiscoveryRecord,
+    /// One verdict per identity-provider profile run (apart from the RFC score).
+    #[serde(default)]
+    pub profiles: Vec<ProfileRecord>,
     /// What the run left on the target after every check's own cleanup.
     #[serde(default)]
     pub cleanup: Option<CleanupRecord>,
@@ -74,6 +77,20 @@ pub struct DiscoveryRecord {
     /// The discovery requests and responses.
     #[serde(default)]
     pub exchanges: Vec<Exchange>,
+}
+
+/// How one identity-provider profile fared.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ProfileRecord {
+    pub profile: String,
+    /// No MUST-level rule of the profile failed, and something was judged.
+    pub compatible: bool,
+    /// Failed MUST-level rules: what would stop the identity provider.
+    pub blocking: usize,
+    pub warnings: usize,
+    pub passed: usize,
+    pub skipped: usize,
+    pub errored: usize,
 }
 
 /// The end-of-run sweep: normally nothing is left to delete.
@@ -122,6 +139,18 @@ impl ReportDocument {
                 problems: record.discovery_problems.clone(),
                 exchanges: record.discovery_exchanges.clone(),
             },
+            profiles: super::grouping::profile_outcomes(&record.results())
+                .into_iter()
+                .map(|o| ProfileRecord {
+                    compatible: o.compatible(),
+                    blocking: o.counts.fail,
+                    warnings: o.counts.warn,
+                    passed: o.counts.pass,
+                    skipped: o.counts.skip,
+                    errored: o.counts.error,
+                    profile: o.profile,
+                })
+                .collect(),
             cleanup: record.cleanup.as_ref().map(|c| CleanupRecord {
                 created: c.created,
                 swept: c.swept.clone(),

@@ -9,24 +9,33 @@ use crate::scim::sections;
 use crate::suite::model::Severity;
 use crate::verdict::{CheckResult, Verdict};
 
-/// The checks grouped under one RFC section (their first requirement's).
+/// The checks grouped under one RFC section (their first requirement's),
+/// or under one provisioning profile.
 pub struct SectionGroup<'a> {
     pub rfc: u16,
     pub section: String,
+    /// Set for the checks of a provisioning profile (`entra`, …).
+    pub profile: Option<String>,
     pub results: Vec<&'a CheckResult>,
 }
 
 impl SectionGroup<'_> {
-    /// `RFC 7644 §3.3 Creating Resources`
+    /// `RFC 7644 §3.3 Creating Resources`, or `Profile entra`.
     pub fn heading(&self) -> String {
+        if let Some(profile) = &self.profile {
+            return format!("Profile {profile}");
+        }
         let title = sections::title(self.rfc, &self.section).unwrap_or("");
         format!("RFC {} §{} {title}", self.rfc, self.section)
             .trim_end()
             .to_string()
     }
 
-    /// `RFC7644.3.3`: a dotted name CI tools group by.
+    /// `RFC7644.3.3` or `profile.entra`: a dotted name CI tools group by.
     pub fn class_name(&self) -> String {
+        if let Some(profile) = &self.profile {
+            return format!("profile.{profile}");
+        }
         format!("RFC{}.{}", self.rfc, self.section)
     }
 
@@ -36,23 +45,75 @@ impl SectionGroup<'_> {
 }
 
 /// Groups results by RFC section, in RFC and section order; results keep their order.
+/// Profiles come after the RFC sections.
 pub fn by_section<'a>(results: &[&'a CheckResult]) -> Vec<SectionGroup<'a>> {
-    let mut groups: BTreeMap<(u16, Vec<u32>, String), Vec<&CheckResult>> = BTreeMap::new();
+    type Key = (Option<String>, u16, Vec<u32>, String);
+    let mut groups: BTreeMap<Key, Vec<&CheckResult>> = BTreeMap::new();
     for result in results {
-        let (rfc, section) = result
+        let (profile, rfc, section) = result
             .primary_requirement()
-            .map_or((0, String::new()), |r| (r.rfc, r.section.clone()));
+            .map_or((None, 0, String::new()), |r| {
+                (r.profile.clone(), r.rfc, r.section.clone())
+            });
         groups
-            .entry((rfc, section_key(&section), section))
+            .entry((profile, rfc, section_key(&section), section))
             .or_default()
             .push(result);
     }
     groups
         .into_iter()
-        .map(|((rfc, _, section), results)| SectionGroup {
+        .map(|((profile, rfc, _, section), results)| SectionGroup {
             rfc,
             section,
+            profile,
             results,
+        })
+        .collect()
+}
+
+/// How one provisioning profile fared: compatible when no MUST-level rule
+/// of it failed and something was judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileOutcome {
+    pub profile: String,
+    pub counts: VerdictCounts,
+}
+
+impl ProfileOutcome {
+    pub fn compatible(&self) -> bool {
+        self.counts.fail == 0 && self.counts.pass + self.counts.warn > 0
+    }
+
+    /// `entra: compatible (12 checks, 1 warning)` or `entra: NOT compatible (2 blocking findings)`.
+    pub fn line(&self) -> String {
+        let c = &self.counts;
+        let verdict = if self.compatible() {
+            "compatible"
+        } else if c.fail > 0 {
+            "NOT compatible"
+        } else {
+            "not judged"
+        };
+        format!(
+            "{}: {verdict} ({} blocking finding(s), {} warning(s), {} passed, {} skipped, {} could not be tested)",
+            self.profile, c.fail, c.warn, c.pass, c.skip, c.error
+        )
+    }
+}
+
+/// One outcome per profile that had checks in the run, by name.
+pub fn profile_outcomes(results: &[&CheckResult]) -> Vec<ProfileOutcome> {
+    let mut by_profile: BTreeMap<String, Vec<&CheckResult>> = BTreeMap::new();
+    for result in results {
+        if let Some(profile) = result.primary_requirement().and_then(|r| r.profile.clone()) {
+            by_profile.entry(profile).or_default().push(result);
+        }
+    }
+    by_profile
+        .into_iter()
+        .map(|(profile, results)| ProfileOutcome {
+            profile,
+            counts: VerdictCounts::of(results),
         })
         .collect()
 }

@@ -8,7 +8,7 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::grouping::{
-    SectionGroup, VerdictCounts, by_level, by_section, severity, severity_label,
+    SectionGroup, VerdictCounts, by_level, by_section, profile_outcomes, severity, severity_label,
 };
 use super::record::RunRecord;
 use crate::http::client::Exchange;
@@ -120,6 +120,11 @@ pub fn render(record: &RunRecord) -> String {
                     @for (name, value) in &record.options {
                         @if WEAKENING_OPTIONS.contains(&name.as_str()) {
                             div class="weakened" { "⚠ " (name) ": " (value) }
+                        }
+                    }
+                    @for outcome in profile_outcomes(&results) {
+                        div class={ "verdict-banner " (if outcome.compatible() { "banner-pass" } else { "banner-fail" }) } {
+                            "Profile " (outcome.line())
                         }
                     }
                     table class="meta" {

@@ -3,7 +3,8 @@
 //! and level, then the failures with their RFC references.
 
 use super::grouping::{
-    VerdictCounts, by_level, by_section, explanation, requirement_lines, severity_label,
+    VerdictCounts, by_level, by_section, explanation, profile_outcomes, requirement_lines,
+    severity_label,
 };
 use super::record::RunRecord;
 use crate::verdict::Verdict;
@@ -67,6 +68,14 @@ pub fn render(record: &RunRecord) -> String {
     }
     out.push('\n');
 
+    let outcomes = profile_outcomes(&results);
+    if !outcomes.is_empty() {
+        out.push_str("**Identity-provider profiles** (judged apart from the RFC score):\n\n");
+        for outcome in outcomes {
+            out.push_str(&format!("- {}\n", text(&outcome.line())));
+        }
+        out.push('\n');
+    }
     out.push_str("| RFC section | Score | Pass | Fail | Warn | Skip | Error |\n");
     out.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
     for group in by_section(&results) {

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use anstyle::{AnsiColor, Style};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::grouping::by_section;
+use super::grouping::{by_section, profile_outcomes};
 use super::record::RunRecord;
 use super::{ReportError, Reporter};
 use crate::http::client::Exchange;
@@ -253,6 +253,18 @@ pub fn render(record: &RunRecord, verbosity: Verbosity) -> String {
         percent(summary.should_percent(), summary.should_passed, summary.should_judged),
         record.duration_ms as f64 / 1000.0,
     ));
+    for outcome in profile_outcomes(&results) {
+        let verdict = if outcome.compatible() {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        };
+        out.push_str(&format!(
+            "{} {}\n",
+            paint(bold, "Profile"),
+            paint(style(verdict), &outcome.line())
+        ));
+    }
     if let Some(signal) = &record.interrupted {
         out.push_str(&format!(
             "{} the run was stopped ({signal}); checks not run are not in the summary\n",

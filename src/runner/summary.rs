@@ -37,6 +37,10 @@ impl Summary {
             .map(|r| r.level.severity())
             .max()
             .unwrap_or(Severity::Must);
+        // Profile findings are reported per profile, not in the RFC score.
+        if result.requirements.iter().any(|r| r.profile.is_some()) {
+            return;
+        }
         let passed = result.verdict == Verdict::Pass;
         let judged = matches!(
             result.verdict,

@@ -11,6 +11,7 @@ use regex::Regex;
 use super::model::{
     Check, Expect, HeaderExpect, LengthBound, PathPredicate, RequirementRef, Step, Suite,
 };
+use super::profile::{ProfileDef, Profiles, is_profile_file};
 use super::{LoadedCheck, LoadedSuite};
 use crate::engine::{path, template};
 use crate::scim::catalogue::Catalogue;
@@ -88,13 +89,73 @@ fn locate(text: &str, anchor: Option<&str>, needle: &str) -> (usize, usize) {
 
 /// The suites compiled into the binary, in path order.
 pub fn load_builtin() -> Result<Vec<LoadedSuite>, SuiteError> {
+    let profiles = builtin_profiles()?;
+    builtin_suite_files()
+        .into_iter()
+        .map(|(path, text)| parse_suite_with(&format!("suites/{path}"), &text, &profiles))
+        .collect()
+}
+
+/// The embedded suite files (profile definitions apart), in path order.
+fn builtin_suite_files() -> Vec<(String, String)> {
     let mut files = Vec::new();
     collect_embedded(&BUILTIN_SUITES, &mut files);
     files.sort_by(|a, b| a.0.cmp(&b.0));
+    files.retain(|(path, _)| !is_profile_path(Path::new(path)));
     files
-        .into_iter()
-        .map(|(path, text)| parse_suite(&format!("suites/{path}"), &text))
-        .collect()
+}
+
+/// The profiles shipped in `suites/profiles/*/profile.yaml`.
+pub fn builtin_profiles() -> Result<Profiles, SuiteError> {
+    let mut files = Vec::new();
+    collect_embedded(&BUILTIN_SUITES, &mut files);
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut profiles = Profiles::default();
+    for (path, text) in files {
+        if is_profile_path(Path::new(&path)) {
+            let shown = format!("suites/{path}");
+            let def = parse_profile(&shown, &text)?;
+            profiles
+                .add(def)
+                .map_err(|m| SuiteError::without_source(&shown, m))?;
+        }
+    }
+    Ok(profiles)
+}
+
+fn is_profile_path(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(is_profile_file)
+}
+
+/// Parses a profile definition, with file:line:col on errors.
+pub fn parse_profile(file: &str, text: &str) -> Result<ProfileDef, SuiteError> {
+    let def: ProfileDef = if file.ends_with(".json") {
+        serde_json::from_str(text).map_err(|e| {
+            SuiteError::new(
+                file,
+                text,
+                e.line().max(1),
+                e.column().max(1),
+                e.to_string(),
+            )
+        })?
+    } else {
+        serde_saphyr::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .location()
+                .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+            let message = e.to_string();
+            let message = tidy_yaml_message(message.lines().next().unwrap_or_default());
+            SuiteError::new(file, text, line, column, message)
+        })?
+    };
+    def.validate().map_err(|m| {
+        let (line, column) = locate(text, None, "profile");
+        SuiteError::new(file, text, line, column, m)
+    })?;
+    Ok(def)
 }
 
 fn collect_embedded(dir: &Dir<'_>, out: &mut Vec<(String, String)>) {
@@ -124,11 +185,18 @@ pub fn load_all(
     user_paths: &[PathBuf],
     include_builtin: bool,
 ) -> Result<Vec<LoadedSuite>, SuiteError> {
-    let mut suites = if include_builtin {
-        load_builtin()?
-    } else {
-        Vec::new()
-    };
+    let (suites, _) = load_all_with_profiles(user_paths, include_builtin)?;
+    Ok(suites)
+}
+
+/// Like [`load_all`], also returning every profile defined (built-in ones
+/// always, so `--no-builtin` suites can still name them).
+pub fn load_all_with_profiles(
+    user_paths: &[PathBuf],
+    include_builtin: bool,
+) -> Result<(Vec<LoadedSuite>, Profiles), SuiteError> {
+    let mut profiles = builtin_profiles()?;
+    let mut user_files = Vec::new();
     for path in user_paths {
         let mut files = Vec::new();
         collect_files(path, &mut files)?;
@@ -138,11 +206,31 @@ pub fn load_all(
             let text = std::fs::read_to_string(&file).map_err(|e| {
                 SuiteError::without_source(&shown, format!("cannot read suite file: {e}"))
             })?;
-            suites.push(parse_suite(&shown, &text)?);
+            if is_profile_path(&file) {
+                let def = parse_profile(&shown, &text)?;
+                profiles
+                    .add(def)
+                    .map_err(|m| SuiteError::without_source(&shown, m))?;
+            } else {
+                user_files.push((shown, text));
+            }
         }
     }
+    let mut suites = Vec::new();
+    if include_builtin {
+        for (path, text) in builtin_suite_files() {
+            suites.push(parse_suite_with(
+                &format!("suites/{path}"),
+                &text,
+                &profiles,
+            )?);
+        }
+    }
+    for (shown, text) in user_files {
+        suites.push(parse_suite_with(&shown, &text, &profiles)?);
+    }
     check_unique_ids(&suites)?;
-    Ok(suites)
+    Ok((suites, profiles))
 }
 
 fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), SuiteError> {
@@ -200,6 +288,15 @@ fn tidy_yaml_message(message: &str) -> String {
 
 /// Parses and validates one suite file.
 pub fn parse_suite(file: &str, text: &str) -> Result<LoadedSuite, SuiteError> {
+    parse_suite_with(file, text, &builtin_profiles()?)
+}
+
+/// Parses a suite whose `profile:` (if any) is one of `profiles`.
+pub fn parse_suite_with(
+    file: &str,
+    text: &str,
+    profiles: &Profiles,
+) -> Result<LoadedSuite, SuiteError> {
     let suite: Suite = if file.ends_with(".json") {
         // serde_json counts columns from 0 at the very end of the input
         // (an empty file); locations here are 1-based.
@@ -223,10 +320,15 @@ pub fn parse_suite(file: &str, text: &str) -> Result<LoadedSuite, SuiteError> {
             SuiteError::new(file, text, line, column, message)
         })?
     };
-    validate_suite(file, text, suite)
+    validate_suite(file, text, suite, profiles)
 }
 
-fn validate_suite(file: &str, text: &str, suite: Suite) -> Result<LoadedSuite, SuiteError> {
+fn validate_suite(
+    file: &str,
+    text: &str,
+    suite: Suite,
+    profiles: &Profiles,
+) -> Result<LoadedSuite, SuiteError> {
     let fail_at = |anchor: Option<&str>, needle: &str, message: String| {
         let (line, column) = locate(text, anchor, needle);
         SuiteError::new(file, text, line, column, message)
@@ -237,6 +339,19 @@ fn validate_suite(file: &str, text: &str, suite: Suite) -> Result<LoadedSuite, S
     for condition in &suite.requires {
         validate_condition(condition).map_err(|m| fail_at(None, "requires", m))?;
     }
+    let profile = match &suite.profile {
+        None => None,
+        Some(name) => Some(profiles.get(name).ok_or_else(|| {
+            fail_at(
+                None,
+                "profile",
+                format!(
+                    "unknown profile {name:?} (known: {}); a profile is defined by a profile.yaml",
+                    profiles.names().join(", ")
+                ),
+            )
+        })?),
+    };
     if suite.checks.is_empty() {
         return Err(fail_at(
             None,
@@ -266,8 +381,11 @@ fn validate_suite(file: &str, text: &str, suite: Suite) -> Result<LoadedSuite, S
         if seen.insert(check.id.clone(), ()).is_some() {
             return Err(at("id", "duplicate check id".into()));
         }
-        let requirements =
-            resolve_requirements(&check.requirements).map_err(|m| at("requirements", m))?;
+        let requirements = match profile {
+            None => resolve_requirements(&check.requirements),
+            Some(profile) => resolve_profile_rules(&check.requirements, profile),
+        }
+        .map_err(|m| at("requirements", m))?;
         for condition in &check.requires {
             validate_condition(condition).map_err(|m| at("requires", m))?;
         }
@@ -283,8 +401,59 @@ fn validate_suite(file: &str, text: &str, suite: Suite) -> Result<LoadedSuite, S
         tags: suite.tags,
         requires: suite.requires,
         origin: file.to_string(),
+        profile: suite.profile,
+        profile_settings: profile.map_or(serde_json::Value::Null, |p| {
+            serde_json::Value::Object(p.settings.clone().into_iter().collect())
+        }),
         checks,
     })
+}
+
+/// A profile suite's checks cite that profile's rules, and only those: what
+/// an identity provider does is judged under its profile, never under `rfc`.
+fn resolve_profile_rules(
+    refs: &[RequirementRef],
+    profile: &ProfileDef,
+) -> Result<Vec<ResolvedRequirement>, String> {
+    if refs.is_empty() {
+        return Err("at least one requirement is needed".into());
+    }
+    refs.iter()
+        .map(|reference| {
+            let id = reference.id.as_deref().ok_or_else(|| {
+                format!(
+                    "checks of profile {:?} cite its rules by id",
+                    profile.profile
+                )
+            })?;
+            if reference.rfc.is_some() || reference.section.is_some() {
+                return Err(format!(
+                    "checks of profile {:?} cite its rules, not RFC sections",
+                    profile.profile
+                ));
+            }
+            let rule = profile
+                .rule(id)
+                .ok_or_else(|| format!("unknown rule {id:?} of profile {:?}", profile.profile))?;
+            if let Some(level) = reference.level
+                && level != rule.level
+            {
+                return Err(format!(
+                    "{id} is {} in the profile, not {}",
+                    rule.level.as_str(),
+                    level.as_str()
+                ));
+            }
+            Ok(ResolvedRequirement {
+                id: Some(rule.id.clone()),
+                rfc: 0,
+                section: String::new(),
+                level: rule.level,
+                profile: Some(profile.profile.clone()),
+                text: Some(rule.text.clone()),
+            })
+        })
+        .collect()
 }
 
 /// Completes requirement references from the catalogue; an unknown id or a
@@ -326,6 +495,7 @@ pub fn resolve_requirements(refs: &[RequirementRef]) -> Result<Vec<ResolvedRequi
                 rfc,
                 section,
                 level,
+                profile: None,
                 text: row.map(|r| r.text.clone()),
             })
         })

@@ -3,6 +3,7 @@
 
 pub mod loader;
 pub mod model;
+pub mod profile;
 #[cfg(test)]
 mod proptests;
 pub mod schema;
@@ -22,7 +23,18 @@ pub struct LoadedSuite {
     pub requires: Vec<Condition>,
     /// Where the suite came from: `builtin:PATH` or a file path.
     pub origin: String,
+    /// The profile the suite belongs to (`None`: `rfc`).
+    pub profile: Option<String>,
+    /// The profile's settings, exposed to templates as `profile`.
+    pub profile_settings: serde_json::Value,
     pub checks: Vec<LoadedCheck>,
+}
+
+impl LoadedSuite {
+    /// `rfc` or the suite's profile.
+    pub fn profile_name(&self) -> &str {
+        self.profile.as_deref().unwrap_or(profile::RFC_PROFILE)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -21,6 +21,12 @@ pub struct Suite {
     /// Conditions applied to every check of the suite (in addition to each check's own).
     #[serde(default)]
     pub requires: Vec<Condition>,
+    /// The provisioning profile the suite belongs to (e.g. `entra`, defined
+    /// by a `profile.yaml`); its checks cite that profile's rules and run
+    /// with `--profile NAME`. Without it, the suite belongs to `rfc` and cites
+    /// the RFC requirement catalogue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// Free space for YAML anchors (`&user`) reused by the checks; ignored otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub definitions: Option<Value>,

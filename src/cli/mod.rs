@@ -37,7 +37,8 @@ Exit codes:
      score is below the minimum instead; with --baseline and
      --fail-on-regression, only a failure the baseline did not have
   2  usage, configuration or suite-file error; nothing was run
-  3  target unreachable, or credentials rejected during discovery
+  3  target unreachable, or credentials rejected during discovery, or no
+     selected check could be tested at all
 130  interrupted (Ctrl-C, SIGTERM); what the run created was deleted, or is
      listed in the state file for `scimspec cleanup --state FILE`";
 
@@ -197,6 +198,10 @@ pub struct RunArgs {
     /// What makes the run fail (exit 1): a broken MUST, or also a broken SHOULD.
     #[arg(long, value_enum, default_value_t = FailOn::Must)]
     pub fail_on: FailOn,
+    /// Also exit 1 when a check could not be tested (verdict `error`), e.g.
+    /// because the endpoint broke a request that set up the check.
+    #[arg(long)]
+    pub fail_on_error: bool,
     /// Judge MUST-level results by score: exit 1 only when fewer than PCT
     /// percent of the judged MUST-level checks pass (instead of on any failure).
     #[arg(long, value_name = "PCT", value_parser = clap::value_parser!(u8).range(0..=100))]

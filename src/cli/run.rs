@@ -197,6 +197,23 @@ pub fn execute(args: RunArgs) -> u8 {
         RunOutcome::Fatal(_) => exit::UNREACHABLE,
         RunOutcome::Interrupted(_) => exit::INTERRUPTED,
         RunOutcome::Completed(_) if report_failed => exit::USAGE,
+        RunOutcome::Completed(summary)
+            if summary.errored > 0 && summary.passed + summary.failed + summary.warned == 0 =>
+        {
+            // Nothing could be judged: not a pass, whatever the counts say.
+            eprintln!(
+                "scimspec: none of the {} checks could be tested ({} errors); see the report",
+                summary.total, summary.errored
+            );
+            exit::UNREACHABLE
+        }
+        RunOutcome::Completed(summary) if args.fail_on_error && summary.errored > 0 => {
+            eprintln!(
+                "scimspec: {} check(s) could not be tested (--fail-on-error)",
+                summary.errored
+            );
+            exit::FAILURES
+        }
         RunOutcome::Completed(summary) => {
             // With --min-score, MUST-level failures are tolerated down to the score.
             let must_gate = match args.min_score {

@@ -211,6 +211,26 @@ impl HttpClient {
                 "scheme must be http or https".into(),
             ));
         }
+        // Credentials in the URL would be a secret on the command line, and
+        // would end up in reports and the state file; the URL is not echoed.
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(HttpError::BadUrl(
+                format!(
+                    "{}://…@{}",
+                    parsed.scheme(),
+                    parsed.host_str().unwrap_or_default()
+                ),
+                "credentials are not taken in the URL; use SCIM_USERNAME and SCIM_PASSWORD (or --basic-auth-file)".into(),
+            ));
+        }
+        // RFC 7644 §1.3: resource URIs are the base URI plus a path; a query
+        // or fragment in it would be lost or misplaced on every request.
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(HttpError::BadUrl(
+                base.into(),
+                "the base URL must not have a query string or fragment (RFC 7644 §1.3)".into(),
+            ));
+        }
         let builder = reqwest::Client::builder()
             .user_agent(concat!("scimspec/", env!("CARGO_PKG_VERSION")))
             .redirect(same_origin_redirects(&parsed))
@@ -677,6 +697,40 @@ fn insert_header(headers: &mut HeaderMap, name: &str, value: &str) -> Result<(),
     let value = HeaderValue::from_str(value).map_err(|_| HttpError::BadHeader(name.to_string()))?;
     headers.insert(name, value);
     Ok(())
+}
+
+#[cfg(test)]
+mod base_url_tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_with_credentials_or_queries_are_refused_without_echoing_secrets() {
+        let err = HttpClient::new(
+            "https://admin:hunter2@scim.example/v2",
+            Credentials::None,
+            ClientOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("SCIM_USERNAME"), "{err}");
+        assert!(!err.contains("hunter2") && !err.contains("admin"), "{err}");
+        assert!(
+            HttpClient::new(
+                "https://scim.example/v2?tenant=1",
+                Credentials::None,
+                ClientOptions::default()
+            )
+            .is_err()
+        );
+        assert!(
+            HttpClient::new(
+                "https://scim.example/v2",
+                Credentials::None,
+                ClientOptions::default()
+            )
+            .is_ok()
+        );
+    }
 }
 
 #[cfg(test)]

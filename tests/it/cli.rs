@@ -337,3 +337,58 @@ fn listing_into_a_closed_pipe_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(output.status.code(), Some(101));
 }
+
+const ERRORING_SUITE: &str = r#"
+id: test.errors
+title: Checks that cannot be tested
+checks:
+  - id: e.setup-breaks
+    title: a check whose setup breaks
+    requirements: [{id: P-4-01}]
+    steps:
+      - setup: true
+        request: {method: GET, path: /ServiceProviderConfig}
+        expect: {status: 299}
+"#;
+
+const PASSING_SUITE: &str = r#"
+id: test.passes
+title: A check that passes
+checks:
+  - id: p.spc
+    title: ServiceProviderConfig answers 200
+    requirements: [{id: P-4-01}]
+    steps:
+      - request: {method: GET, path: /ServiceProviderConfig}
+        expect: {status: 200}
+"#;
+
+#[test]
+fn errors_alone_are_not_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let errors = dir.path().join("errors.yaml");
+    let passes = dir.path().join("passes.yaml");
+    std::fs::write(&errors, ERRORING_SUITE).unwrap();
+    std::fs::write(&passes, PASSING_SUITE).unwrap();
+    // Nothing could be judged: exit 3, not 0.
+    scimspec()
+        .args(["run", "--no-builtin", "--suite"])
+        .arg(&errors)
+        .assert()
+        .code(3);
+    // Something judged, one error: 0 by default, 1 with --fail-on-error.
+    let both = |extra: &[&str]| {
+        scimspec()
+            .args(["run", "--no-builtin", "--suite"])
+            .arg(&errors)
+            .arg("--suite")
+            .arg(&passes)
+            .args(extra)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(both(&[]), Some(0));
+    assert_eq!(both(&["--fail-on-error"]), Some(1));
+}

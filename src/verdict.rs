@@ -104,10 +104,29 @@ pub struct CheckResult {
     pub cleanup_notes: Vec<String>,
     pub duration_ms: u64,
     pub exchanges: Vec<Exchange>,
+    /// Latencies the check's `measure` steps recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measurements: Vec<Measurement>,
     /// (suite position, check position): the deterministic report order.
     #[serde(skip)]
     #[schemars(skip)]
     pub order: (usize, usize),
+}
+
+/// One latency sample of a named series (a step with `measure`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Measurement {
+    /// The series name the suite gave (`measure: NAME`).
+    pub series: String,
+    /// The step that took the sample.
+    pub step: String,
+    /// Microseconds: the round trip, or for a polling step the time until
+    /// its expectations held (from `measure_from`'s response when given).
+    pub micros: u64,
+    /// Requests sent (more than 1 when the step polled).
+    pub attempts: u32,
+    /// False when a polling step timed out: `ms` is then a lower bound.
+    pub converged: bool,
 }
 
 impl CheckResult {

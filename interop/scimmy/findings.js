@@ -7,6 +7,7 @@
 //
 //   node findings.js SCIMSPEC_BINARY      (scripts/scimmy-findings.sh runs it)
 import {spawn, spawnSync} from "node:child_process";
+const PROFILES = ["--profile", "rfc", "--profile", "entra", "--profile", "okta", "--profile", "interop"];
 import {mkdtempSync, readFileSync, rmSync} from "node:fs";
 import {createServer} from "node:net";
 import {tmpdir} from "node:os";
@@ -40,9 +41,9 @@ try {
             .then((r) => r.ok, () => false);
         if (!ready) await new Promise((r) => setTimeout(r, 150));
     }
-    // --jobs 1, as in tests/it/scimmy.rs (see the comment there).
+    // --jobs 1 and every profile, as in tests/it/scimmy.rs (see the comment there).
     const report = join(dir, "report.json");
-    spawnSync(scimspec, ["run", "--target", base, "--jobs", "1", "--color", "never", "--report-json", report], {
+    spawnSync(scimspec, ["run", "--target", base, "--jobs", "1", "--color", "never", ...PROFILES, "--report-json", report], {
         env: {...process.env, SCIM_TOKEN: token}, stdio: ["ignore", "ignore", "inherit"],
     });
     const {results, fatal} = JSON.parse(readFileSync(report, "utf8"));

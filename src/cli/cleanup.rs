@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::connection::{ConnectionArgs, build_client, credentials};
 use super::{exit, usage_error};
-use crate::runner::ledger::{append_deleted, delete_if_ours, deletion_order, read_state};
+use crate::runner::ledger::{Removal, append_deleted, delete_if_ours, deletion_order, read_state};
 
 #[derive(Debug, Args)]
 pub struct CleanupArgs {
@@ -65,8 +65,11 @@ pub fn execute(args: &CleanupArgs) -> u8 {
     let mut failed = 0;
     for entry in deletion_order(saved.live) {
         match runtime.block_on(delete_if_ours(&client, &entry.url, &saved.run_id)) {
-            Ok(()) => {
-                println!("  deleted {}", entry.url);
+            Ok(removal) => {
+                match removal {
+                    Removal::Deleted => println!("  deleted {}", entry.url),
+                    Removal::AlreadyGone => println!("  already gone {}", entry.url),
+                }
                 if let Err(err) = append_deleted(&args.state, &entry.url) {
                     eprintln!("scimspec: warning: {err}");
                 }

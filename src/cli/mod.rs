@@ -37,8 +37,8 @@ Exit codes:
      score is below the minimum instead; with --baseline and
      --fail-on-regression, only a failure the baseline did not have
   2  usage, configuration or suite-file error; nothing was run
-  3  target unreachable, or credentials rejected during discovery, or no
-     selected check could be tested at all
+  3  target unreachable, or credentials rejected during discovery, or every
+     selected check ended as error (could not be tested)
 130  interrupted (Ctrl-C, SIGTERM); what the run created was deleted, or is
      listed in the state file for `scimspec cleanup --state FILE`";
 

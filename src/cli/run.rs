@@ -198,9 +198,9 @@ pub fn execute(args: RunArgs) -> u8 {
         RunOutcome::Interrupted(_) => exit::INTERRUPTED,
         RunOutcome::Completed(_) if report_failed => exit::USAGE,
         RunOutcome::Completed(summary)
-            if summary.errored > 0 && summary.passed + summary.failed + summary.warned == 0 =>
+            if summary.errored > 0 && summary.errored == summary.total =>
         {
-            // Nothing could be judged: not a pass, whatever the counts say.
+            // Not one check could be tested: not a pass, whatever the counts say.
             eprintln!(
                 "scimspec: none of the {} checks could be tested ({} errors); see the report",
                 summary.total, summary.errored

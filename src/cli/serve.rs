@@ -9,10 +9,9 @@ pub fn execute(args: ServeArgs) -> u8 {
         let width = Fault::ALL.iter().map(|f| f.name().len()).max().unwrap_or(0);
         for fault in Fault::ALL {
             println!(
-                "{:<width$}  RFC {} §{:<8} {}",
+                "{:<width$}  {:<18} {}",
                 fault.name(),
-                fault.rfc(),
-                fault.section(),
+                fault.breaks(),
                 fault.description()
             );
         }

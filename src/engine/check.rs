@@ -1,6 +1,6 @@
 //! Runs one check: conditions, steps with captures and expectations, cleanup.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -11,9 +11,9 @@ use crate::http::client::{Exchange, HttpClient, OutgoingRequest, Response};
 use crate::runner::ledger::{Ledger, created_location};
 use crate::scim::discovery::{ConditionOutcome, Discovery};
 use crate::scim::schema::SchemaRegistry;
-use crate::suite::model::{Expect, Request, Severity, SkipWhen, StatusSet, Step};
+use crate::suite::model::{Expect, Request, RetryUntil, Severity, SkipWhen, StatusSet, Step};
 use crate::suite::{LoadedCheck, LoadedSuite};
-use crate::verdict::{CheckResult, StepFailure, Verdict};
+use crate::verdict::{CheckResult, Measurement, StepFailure, Verdict};
 
 /// What a check runs against.
 pub struct CheckEnv<'a> {
@@ -49,6 +49,7 @@ pub async fn run_check(
         cleanup_notes: Vec::new(),
         duration_ms: 0,
         exchanges: Vec::new(),
+        measurements: Vec::new(),
         order,
     };
 
@@ -108,9 +109,20 @@ async fn run_reserved(
     }
 
     let severity = loaded.severity();
+    let mut timing = Timing::default();
     for (index, step) in check.steps.iter().enumerate() {
         let name = step_name(step, index);
-        match run_step(env, &mut ctx, step, &name, &check.id, &mut result.exchanges).await {
+        let outcome = run_step(
+            env,
+            &mut ctx,
+            step,
+            &name,
+            &check.id,
+            &mut result.exchanges,
+            &mut timing,
+        )
+        .await;
+        match outcome {
             StepOutcome::Passed => {}
             StepOutcome::NotApplicable(reason) => {
                 result.verdict = Verdict::Skip;
@@ -149,6 +161,7 @@ async fn run_reserved(
         }
     }
 
+    result.measurements = timing.measurements;
     for (index, step) in check.cleanup.iter().enumerate() {
         let name = step
             .name
@@ -182,6 +195,28 @@ enum StepOutcome {
     Failed(StepFailure),
 }
 
+/// When each named step's response arrived (for `measure_from`), and the
+/// latencies recorded so far.
+#[derive(Default)]
+struct Timing {
+    responded: std::collections::HashMap<String, Instant>,
+    measurements: Vec<Measurement>,
+}
+
+/// The longest a polling step may poll, and the shortest pause between polls.
+const MAX_POLL_MS: u64 = 60_000;
+const MIN_POLL_INTERVAL_MS: u64 = 10;
+
+/// Whether a polling step should send its request again.
+fn poll_again(retry: Option<RetryUntil>, held: bool, started: Instant, now: Instant) -> bool {
+    let Some(retry) = retry else {
+        return false;
+    };
+    let timeout = Duration::from_millis(retry.timeout_ms.min(MAX_POLL_MS));
+    let interval = Duration::from_millis(retry.interval_ms.max(MIN_POLL_INTERVAL_MS));
+    !held && now + interval <= started + timeout
+}
+
 async fn run_step(
     env: &CheckEnv<'_>,
     ctx: &mut Context,
@@ -189,6 +224,7 @@ async fn run_step(
     name: &str,
     check_id: &str,
     exchanges: &mut Vec<Exchange>,
+    timing: &mut Timing,
 ) -> StepOutcome {
     let request = match render_request(ctx, &step.request) {
         Ok(request) => request,
@@ -197,34 +233,95 @@ async fn run_step(
             return StepOutcome::CouldNotTest(format!("template: {err}{why}"));
         }
     };
-    if let Some(delay) = step.delay_ms {
-        tokio::time::sleep(std::time::Duration::from_millis(delay.min(60_000))).await;
-    }
-    let (exchange, response) = env.client.send(&request).await;
-    let request_line = format!("{} {}", exchange.method, exchange.url);
-    exchanges.push(exchange);
-    let response = match response {
-        Ok(response) => response,
-        Err(err) => return StepOutcome::CouldNotTest(format!("{request_line}: {err}")),
+    let since = match &step.measure_from {
+        None => None,
+        Some(from) => match timing.responded.get(from) {
+            Some(at) => Some(*at),
+            None => {
+                return StepOutcome::CouldNotTest(format!(
+                    "measure_from: no earlier step named {from:?} has answered"
+                ));
+            }
+        },
     };
-    note_in_ledger(env, check_id, &request, &response);
-    set_response_vars(ctx, &response);
-    // Capture before judging: cleanup needs the id even when the status is
-    // wrong. A missing value is not itself a finding; a later step that needs
-    // it cannot be rendered and reports that.
-    capture(ctx, step, &response);
-    if let Some(skip) = &step.skip_when
-        && skip_applies(skip, &response, ctx)
-    {
-        return StepOutcome::NotApplicable(format!(
-            "{}: {request_line} answered {}",
-            skip.reason, response.status
-        ));
+    if let Some(delay) = step.delay_ms {
+        tokio::time::sleep(Duration::from_millis(delay.min(60_000))).await;
     }
-    let mismatches = evaluate_expect(&step.expect, &response, ctx, &env.discovery.registry);
+    let started = Instant::now();
+    let mut attempts: u32 = 0;
+    let (response, request_line, mismatches) = loop {
+        attempts += 1;
+        let sent = Instant::now();
+        let (exchange, response) = env.client.send(&request).await;
+        let request_line = format!("{} {}", exchange.method, exchange.url);
+        // A poll keeps its first and its latest exchange.
+        if attempts > 2 {
+            exchanges.pop();
+        }
+        exchanges.push(exchange);
+        let response = match response {
+            Ok(response) => response,
+            Err(err) => return StepOutcome::CouldNotTest(format!("{request_line}: {err}")),
+        };
+        let received = Instant::now();
+        note_in_ledger(env, check_id, &request, &response);
+        set_response_vars(ctx, &response);
+        // Capture before judging: cleanup needs the id even when the status is
+        // wrong. A missing value is not itself a finding; a later step that needs
+        // it cannot be rendered and reports that.
+        capture(ctx, step, &response);
+        if let Some(skip) = &step.skip_when
+            && skip_applies(skip, &response, ctx)
+        {
+            return StepOutcome::NotApplicable(format!(
+                "{}: {request_line} answered {}",
+                skip.reason, response.status
+            ));
+        }
+        let mismatches = evaluate_expect(&step.expect, &response, ctx, &env.discovery.registry);
+        if !poll_again(step.retry_until, mismatches.is_empty(), started, received) {
+            if let Some(series) = &step.measure {
+                let from = since.unwrap_or(if step.retry_until.is_some() {
+                    started
+                } else {
+                    sent
+                });
+                timing.measurements.push(Measurement {
+                    series: series.clone(),
+                    step: name.to_string(),
+                    micros: received.saturating_duration_since(from).as_micros() as u64,
+                    attempts,
+                    converged: step.retry_until.is_none() || mismatches.is_empty(),
+                });
+            }
+            if let Some(step_name) = &step.name {
+                timing.responded.insert(step_name.clone(), received);
+            }
+            break (response, request_line, mismatches);
+        }
+        if let Some(retry) = step.retry_until {
+            tokio::time::sleep(Duration::from_millis(
+                retry.interval_ms.max(MIN_POLL_INTERVAL_MS),
+            ))
+            .await;
+        }
+    };
     if mismatches.is_empty() {
         return StepOutcome::Passed;
     }
+    let mismatches = if attempts > 1 {
+        let mut mismatches = mismatches;
+        if let Some(first) = mismatches.first_mut() {
+            first.actual = format!(
+                "{} (still so after {attempts} attempts in {} ms)",
+                first.actual,
+                started.elapsed().as_millis()
+            );
+        }
+        mismatches
+    } else {
+        mismatches
+    };
     StepOutcome::Failed(StepFailure {
         step: name.to_string(),
         request: request_line,
@@ -680,6 +777,31 @@ mod tests {
 
     fn expect(value: Value) -> Expect {
         serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn polling_stops_when_expectations_hold_or_the_timeout_nears() {
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let retry = Some(RetryUntil {
+            timeout_ms: 1000,
+            interval_ms: 100,
+        });
+        // Not a polling step: one attempt.
+        assert!(!poll_again(None, false, start, at(0)));
+        // Polls while the expectations fail and another attempt fits.
+        assert!(poll_again(retry, false, start, at(0)));
+        assert!(poll_again(retry, false, start, at(900)));
+        // Stops once they hold, or when the next attempt would pass the timeout.
+        assert!(!poll_again(retry, true, start, at(0)));
+        assert!(!poll_again(retry, false, start, at(901)));
+        // The timeout is capped at a minute, the interval at least 10 ms.
+        let long = Some(RetryUntil {
+            timeout_ms: u64::MAX,
+            interval_ms: 0,
+        });
+        assert!(poll_again(long, false, start, at(59_990)));
+        assert!(!poll_again(long, false, start, at(59_991)));
     }
 
     #[test]

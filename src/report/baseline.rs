@@ -187,6 +187,7 @@ mod tests {
             cleanup_notes: Vec::new(),
             duration_ms: 0,
             exchanges: Vec::new(),
+            measurements: Vec::new(),
             order: (0, 0),
         }
     }

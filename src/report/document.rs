@@ -41,6 +41,9 @@ pub struct ReportDocument {
     /// One verdict per identity-provider profile run (apart from the RFC score).
     #[serde(default)]
     pub profiles: Vec<ProfileRecord>,
+    /// Latency per series of `measure` steps (p50/p95), in first-seen order.
+    #[serde(default)]
+    pub latency: Vec<super::latency::LatencySeries>,
     /// What the run left on the target after every check's own cleanup.
     #[serde(default)]
     pub cleanup: Option<CleanupRecord>,
@@ -151,6 +154,7 @@ impl ReportDocument {
                     profile: o.profile,
                 })
                 .collect(),
+            latency: super::latency::latency_series(&record.results()),
             cleanup: record.cleanup.as_ref().map(|c| CleanupRecord {
                 created: c.created,
                 swept: c.swept.clone(),

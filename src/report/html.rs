@@ -171,6 +171,23 @@ pub fn render(record: &RunRecord) -> String {
                             }
                         }
                     }
+                    @let latency = super::latency::latency_series(&results);
+                    @if !latency.is_empty() {
+                        h2 { "Latency" }
+                        table id="latency" {
+                            tr { th { "Series" } th { "Samples" } th { "p50 (ms)" } th { "p95 (ms)" } th { "Max (ms)" } th { "Not converged" } }
+                            @for series in &latency {
+                                tr {
+                                    td { code { (series.series) } }
+                                    td { (series.samples) }
+                                    td { (format!("{:.1}", series.p50_ms)) }
+                                    td { (format!("{:.1}", series.p95_ms)) }
+                                    td { (format!("{:.1}", series.max_ms)) }
+                                    td { (series.not_converged) }
+                                }
+                            }
+                        }
+                    }
                     h2 { "Compliance by RFC section" }
                     table id="scores-by-section" {
                         (score_header("RFC section"))

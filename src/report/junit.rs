@@ -25,12 +25,19 @@ pub fn render(record: &RunRecord) -> String {
         report.add_test_suite(suite);
     }
     let results = record.results();
+    let latency = super::latency::latency_series(&results);
     for group in by_section(&results) {
         let mut suite = TestSuite::new(group.heading());
         suite.add_property(Property::new("target", record.target.as_str()));
         suite.add_property(Property::new("run_id", record.run_id.as_str()));
         for (name, value) in &record.options {
             suite.add_property(Property::new(name.as_str(), value.as_str()));
+        }
+        for series in &latency {
+            suite.add_property(Property::new(
+                format!("latency.{}", series.series),
+                series.line(),
+            ));
         }
         let mut time = Duration::ZERO;
         for result in &group.results {

@@ -76,6 +76,24 @@ pub fn render(record: &RunRecord) -> String {
         }
         out.push('\n');
     }
+    let latency = super::latency::latency_series(&results);
+    if !latency.is_empty() {
+        out.push_str("**Latency** (ms, nearest-rank percentiles):\n\n");
+        out.push_str("| Series | Samples | p50 | p95 | Max | Not converged |\n");
+        out.push_str("|---|---:|---:|---:|---:|---:|\n");
+        for series in &latency {
+            out.push_str(&format!(
+                "| {} | {} | {:.1} | {:.1} | {:.1} | {} |\n",
+                text(&series.series),
+                series.samples,
+                series.p50_ms,
+                series.p95_ms,
+                series.max_ms,
+                series.not_converged
+            ));
+        }
+        out.push('\n');
+    }
     out.push_str("| RFC section | Score | Pass | Fail | Warn | Skip | Error |\n");
     out.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
     for group in by_section(&results) {

@@ -7,6 +7,7 @@ pub mod grouping;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod latency;
 pub mod markdown;
 #[cfg(test)]
 mod proptests;

@@ -31,6 +31,9 @@ pub fn render(record: &RunRecord) -> String {
             out.push_str(&test_point(number, result));
         }
     }
+    for series in super::latency::latency_series(&results) {
+        out.push_str(&format!("# latency {}\n", one_line(&series.line())));
+    }
     out
 }
 

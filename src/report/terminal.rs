@@ -265,6 +265,16 @@ pub fn render(record: &RunRecord, verbosity: Verbosity) -> String {
             paint(style(verdict), &outcome.line())
         ));
     }
+    let latency = super::latency::latency_series(&results);
+    if !latency.is_empty() {
+        out.push_str(&format!(
+            "{}\n",
+            paint(bold, "Latency (nearest-rank percentiles):")
+        ));
+        for series in &latency {
+            out.push_str(&format!("  {}\n", series.line()));
+        }
+    }
     if let Some(signal) = &record.interrupted {
         out.push_str(&format!(
             "{} the run was stopped ({signal}); checks not run are not in the summary\n",

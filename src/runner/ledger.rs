@@ -230,7 +230,10 @@ impl Ledger {
         let mut outcome = SweepOutcome::default();
         for entry in deletion_order(self.live()) {
             match delete_if_ours(client, &entry.url, run_id).await {
-                Ok(()) => {
+                // Already gone: the check deleted it under another spelling
+                // of its URL; nothing was left behind.
+                Ok(Removal::AlreadyGone) => self.deleted(&entry.url),
+                Ok(Removal::Deleted) => {
                     self.deleted(&entry.url);
                     outcome.deleted.push(entry.url);
                 }
@@ -245,7 +248,18 @@ impl Ledger {
 /// its representation (every name scimspec gives contains it): a server that
 /// answered a create with the location of someone else's resource must not
 /// make scimspec delete that. Gone already (404) counts as deleted.
-pub async fn delete_if_ours(client: &HttpClient, url: &str, run_id: &str) -> Result<(), String> {
+/// What deleting a leftover came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    Deleted,
+    AlreadyGone,
+}
+
+pub async fn delete_if_ours(
+    client: &HttpClient,
+    url: &str,
+    run_id: &str,
+) -> Result<Removal, String> {
     let request = OutgoingRequest {
         method: "GET".to_string(),
         path: url.to_string(),
@@ -253,7 +267,7 @@ pub async fn delete_if_ours(client: &HttpClient, url: &str, run_id: &str) -> Res
     };
     let (_, response) = client.send(&request).await;
     match response {
-        Ok(response) if response.status == 404 => return Ok(()),
+        Ok(response) if response.status == 404 => return Ok(Removal::AlreadyGone),
         Ok(response) if (200..300).contains(&response.status) => {
             if !response.body_text.contains(run_id) {
                 return Err(format!(
@@ -264,7 +278,7 @@ pub async fn delete_if_ours(client: &HttpClient, url: &str, run_id: &str) -> Res
         Ok(response) => return Err(format!("GET answered {}", response.status)),
         Err(err) => return Err(err.to_string()),
     }
-    delete(client, url).await
+    delete(client, url).await.map(|()| Removal::Deleted)
 }
 
 /// Sends DELETE for `url`; gone already (404) counts as deleted.

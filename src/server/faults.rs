@@ -17,12 +17,13 @@ macro_rules! faults {
                 match self { $( Fault::$variant => $name, )+ }
             }
 
-            /// The RFC the fault breaks.
+            /// The RFC the fault breaks; 0 for a fault that breaks what an
+            /// identity-provider profile relies on (see [`Fault::profile`]).
             pub fn rfc(self) -> u16 {
                 match self { $( Fault::$variant => $rfc, )+ }
             }
 
-            /// The section of that RFC.
+            /// The section of that RFC, or the profile's name when `rfc` is 0.
             pub fn section(self) -> &'static str {
                 match self { $( Fault::$variant => $section, )+ }
             }
@@ -174,6 +175,22 @@ faults! {
     Utf8Mangled => ("utf8-mangled", 7644, "3.8", "non-ASCII characters are stored as '?'"),
     NonstandardScimType => ("nonstandard-scim-type", 7644, "3.12", "a taken userName answers scimType \"duplicate\" (not in Table 9)"),
     UnknownEndpointHtml => ("unknown-endpoint-html", 7644, "3.12", "unknown endpoints answer an HTML 404 page"),
+    // -- profile entra: add new faults below --
+    PatchOpCaseSensitive => ("patch-op-case-sensitive", 0, "entra", "PATCH op values must be lower case: Entra's \"Add\", \"Replace\" and \"Remove\" answer 400"),
+    SoftDeletedHidden => ("soft-deleted-hidden", 0, "entra", "users with active false answer 404 on GET and are left out of query results"),
+    ExternalIdNotFilterable => ("external-id-not-filterable", 0, "entra", "filters on externalId answer 400 invalidFilter"),
+    PatchStringBooleansRejected => ("patch-string-booleans-rejected", 0, "entra", "PATCH values \"True\"/\"False\" for boolean attributes answer 400 (Entra's legacy shape)"),
+    MemberRemoveValueIgnored => ("member-remove-value-ignored", 0, "entra", "PATCH remove of members with a value array and no filter removes every member (Entra's legacy shape)"),
+    ManagerStringRejected => ("manager-string-rejected", 0, "entra", "a bare manager id string as PATCH value answers 400"),
+    // -- profiles okta and interop: add new faults below --
+    GroupRenameIgnored => ("group-rename-ignored", 0, "okta", "PATCH on a group applies only operations on members: a displayName replace (Okta's path-less rename) answers 200 and changes nothing"),
+    UnknownAttributesIgnored => ("unknown-attributes-ignored", 0, "interop", "attributes and schema URIs a resource type does not define are silently dropped from POST and PUT bodies"),
+    FilterUndefinedAttributeAccepted => ("filter-undefined-attribute-accepted", 0, "interop", "a filter on an attribute the resource type does not define answers 200 with an empty list"),
+    ResourceTypeIdNotName => ("resource-type-id-not-name", 0, "interop", "/ResourceTypes lists ids in lower case (\"user\"), different from name"),
+    InteropClaimUnconformant => ("interop-claim-unconformant", 0, "interop", "ServiceProviderConfig claims interopProfileConformant: true, yet path-less PATCH operations are still accepted"),
+    // -- lifecycle: add new faults below --
+    StaleReads => ("stale-reads", 7644, "3.5.2.3", "for a second after a PUT or PATCH, GET on that resource answers its previous version (a lagging read replica)"),
+    UserGroupsStale => ("user-groups-stale", 7643, "4.1.2", "User.groups is a copy taken when the user itself was last written: membership changes made on Groups do not show"),
     // -- attributes and resources (helper B): add new faults below --
     SchemasUndeclaredUrn => ("schemas-undeclared-urn", 7643, "3", "resources list a vendor schema URN that /ResourceTypes does not declare"),
     IdCaseInsensitive => ("id-case-insensitive", 7643, "3.1", "ids are matched case-insensitively in filters and GET, as with a case-insensitive database collation"),
@@ -218,6 +235,24 @@ faults! {
     IfNoneMatchAlways304 => ("if-none-match-always-304", 7644, "3.14", "any If-None-Match answers 304"),
     DiscoveryPaginated => ("discovery-paginated", 7644, "4", "discovery endpoints apply count and startIndex"),
     SchemaComplexWithoutSubAttributes => ("schema-complex-without-sub-attributes", 7643, "2.2", "/Schemas lists a complex attribute without its sub-attributes"),
+}
+
+impl Fault {
+    /// The identity-provider profile (`entra`, `okta`, …) whose rules the
+    /// fault breaks, for faults given `rfc` 0 and the profile's name as
+    /// section. Such a fault must trip a check of that profile; any other
+    /// fault must trip a check citing its RFC section.
+    pub fn profile(self) -> Option<&'static str> {
+        (self.rfc() == 0).then(|| self.section())
+    }
+
+    /// What the fault breaks: `RFC 7644 §3.5.2` or `profile entra`.
+    pub fn breaks(self) -> String {
+        match self.profile() {
+            Some(profile) => format!("profile {profile}"),
+            None => format!("RFC {} §{}", self.rfc(), self.section()),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -268,7 +303,17 @@ mod tests {
         for fault in Fault::ALL {
             assert!(names.insert(fault.name()), "duplicate {}", fault.name());
             assert_eq!(fault.name().parse::<Fault>().unwrap(), *fault);
-            assert!(matches!(fault.rfc(), 7643 | 7644));
+            match fault.profile() {
+                Some(profile) => assert!(
+                    profile
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                        && !profile.is_empty(),
+                    "{}: profile {profile:?}",
+                    fault.name()
+                ),
+                None => assert!(matches!(fault.rfc(), 7643 | 7644)),
+            }
         }
         assert!(Fault::ALL.len() >= 25);
         assert!("nonsense".parse::<Fault>().is_err());

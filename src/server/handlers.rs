@@ -169,6 +169,12 @@ pub async fn service_provider_config(
             "location": format!("{}/ServiceProviderConfig", state.base_url()),
         }
     });
+    // draft-zollner-scim-interop-profile-01 §4: a server that does not
+    // conform (this one accepts path-less PATCH, as RFC 7644 requires) omits
+    // interopProfileConformant; the fault claims it anyway.
+    if state.faults.has(Fault::InteropClaimUnconformant) {
+        body["interopProfileConformant"] = json!(true);
+    }
     if state.faults.has(Fault::SpcStringBooleans) {
         for feature in ["patch", "bulk", "filter", "changePassword", "sort", "etag"] {
             body[feature]["supported"] = json!("true");
@@ -233,7 +239,13 @@ pub async fn resource_types(State(state): State<Shared>, RawQuery(raw): RawQuery
         .registry
         .resource_types()
         .iter()
-        .map(|rt| rt.to_resource(&base))
+        .map(|rt| {
+            let mut resource = rt.to_resource(&base);
+            if state.faults.has(Fault::ResourceTypeIdNotName) {
+                resource["id"] = json!(rt.name.to_ascii_lowercase());
+            }
+            resource
+        })
         .collect();
     discovery_list(&state, &raw, items)
 }
@@ -573,6 +585,44 @@ fn normalize(state: &AppState) -> resource::NormalizeBody {
     }
 }
 
+/// The `unknown-attributes-ignored` fault: top-level attributes and schema
+/// URIs the resource type does not define are dropped before validation.
+fn without_unknown<'b>(
+    state: &AppState,
+    resource_type: &ResourceTypeDef,
+    body: &'b Value,
+) -> std::borrow::Cow<'b, Value> {
+    if !state.faults.has(Fault::UnknownAttributesIgnored) {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let known_urn = |urn: &str| {
+        urn.eq_ignore_ascii_case(&resource_type.schema)
+            || resource_type
+                .extensions
+                .iter()
+                .any(|ext| ext.schema.eq_ignore_ascii_case(urn))
+    };
+    let core = state.registry.schema(&resource_type.schema);
+    let mut body = body.clone();
+    if let Some(object) = body.as_object_mut() {
+        object.retain(|key, _| {
+            ["schemas", "id", "meta", "externalId"]
+                .iter()
+                .any(|k| key.eq_ignore_ascii_case(k))
+                || known_urn(key)
+                || core.is_some_and(|schema| schema.attribute(key).is_some())
+        });
+        for (key, value) in object.iter_mut() {
+            if key.eq_ignore_ascii_case("schemas")
+                && let Some(list) = value.as_array_mut()
+            {
+                list.retain(|urn| urn.as_str().is_some_and(known_urn));
+            }
+        }
+    }
+    std::borrow::Cow::Owned(body)
+}
+
 fn read_only_mode(state: &AppState) -> ReadOnlyInput {
     if state.faults.has(Fault::ReadOnlyRejected) {
         ReadOnlyInput::Reject
@@ -710,6 +760,7 @@ pub fn insert_new(
     } else {
         body
     };
+    let body = &without_unknown(state, resource_type, body);
     let mut data = normalize(state)(state.registry, resource_type, body, read_only_mode(state))
         .map_err(|error| {
             if state.faults.has(Fault::TypeErrorInvalidSyntax)
@@ -818,6 +869,9 @@ fn current_for_write(
             existing.etag()
         )));
     }
+    if state.faults.has(Fault::StaleReads) {
+        state.remember_replaced(&existing);
+    }
     Ok(existing)
 }
 
@@ -895,6 +949,17 @@ pub async fn get_one(
                 None => return Err(missing(&state, resource_type, &id)),
             },
         };
+        // `stale-reads`: a lagging replica answers the version before the last write.
+        let stored = match state
+            .stale_version(&resource_type.name, &stored.id)
+            .filter(|_| state.faults.has(Fault::StaleReads))
+        {
+            Some(previous) => previous,
+            None => stored,
+        };
+        if state.faults.has(Fault::SoftDeletedHidden) && super::query::soft_deleted(&stored) {
+            return Err(missing(&state, resource_type, &id));
+        }
         let if_none_match = headers
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok());
@@ -978,6 +1043,7 @@ pub fn replace_resource(
     headers: &HeaderMap,
     pairs: &[(String, String)],
 ) -> Result<Response, ScimError> {
+    let body = &without_unknown(state, resource_type, body);
     let mut data = normalize(state)(state.registry, resource_type, body, read_only_mode(state))?;
     if !state.faults.has(Fault::PutRequiredNotEnforced) {
         resource::check_required(state.registry, resource_type, &data)?;

@@ -67,8 +67,14 @@ pub struct AppState {
     pub store: RwLock<Store>,
     /// Deleted resources kept readable by the `delete-leaves-readable` fault.
     graveyard: Mutex<HashMap<(String, String), Stored>>,
+    /// The versions PUT and PATCH replaced, with when: what the
+    /// `stale-reads` fault answers GET with for a while.
+    replaced: Mutex<HashMap<(String, String), (Stored, std::time::Instant)>>,
     log_requests: bool,
 }
+
+/// How long the `stale-reads` fault keeps answering the previous version.
+const STALE_READ_MS: u128 = 1000;
 
 impl AppState {
     pub fn base_url(&self) -> String {
@@ -93,6 +99,24 @@ impl AppState {
                         .is_some_and(|name| name.eq_ignore_ascii_case(user_name))
             })
         })
+    }
+
+    /// `stale-reads`: remember the version a write is about to replace.
+    fn remember_replaced(&self, stored: &Stored) {
+        if let Ok(mut replaced) = self.replaced.lock() {
+            replaced.retain(|_, (_, at)| at.elapsed().as_millis() < STALE_READ_MS);
+            replaced.insert(
+                (stored.resource_type.clone(), stored.id.clone()),
+                (stored.clone(), std::time::Instant::now()),
+            );
+        }
+    }
+
+    /// `stale-reads`: the version replaced less than a second ago, if any.
+    fn stale_version(&self, resource_type: &str, id: &str) -> Option<Stored> {
+        let replaced = self.replaced.lock().ok()?;
+        let (stored, at) = replaced.get(&(resource_type.to_string(), id.to_string()))?;
+        (at.elapsed().as_millis() < STALE_READ_MS).then(|| stored.clone())
     }
 
     fn graveyard_get(&self, resource_type: &str, id: &str) -> Option<Stored> {
@@ -179,6 +203,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             config.faults.has(faults::Fault::UserNameNotNormalised),
         )),
         graveyard: Mutex::new(HashMap::new()),
+        replaced: Mutex::new(HashMap::new()),
         log_requests: config.log_requests,
     });
     let _ = state.base_url.set(base_url.clone());

@@ -105,10 +105,13 @@ impl<'a> Context<'a> {
                 .map(|(_, v)| v)
         };
         // The RFC spells ops in lower case; accept any case, as IdPs send "Replace".
-        let op = match field("op")
-            .and_then(Value::as_str)
-            .map(str::to_ascii_lowercase)
-        {
+        let op = match field("op").and_then(Value::as_str).map(|op| {
+            if self.faults.has(Fault::PatchOpCaseSensitive) {
+                op.to_string()
+            } else {
+                op.to_ascii_lowercase()
+            }
+        }) {
             Some(op) if op == "add" => Op::Add,
             Some(op) if op == "remove" => Op::Remove,
             Some(op) if op == "replace" => Op::Replace,
@@ -134,6 +137,12 @@ impl<'a> Context<'a> {
             }
             other => other,
         };
+        if self.faults.has(Fault::GroupRenameIgnored)
+            && self.resource_type.name == "Group"
+            && !path.is_some_and(|p| p.to_ascii_lowercase().starts_with("members"))
+        {
+            return Ok(());
+        }
         let Some(path) = path else {
             return match op {
                 Op::Remove => Err(ScimError::no_target("remove needs a path")),
@@ -168,7 +177,7 @@ impl<'a> Context<'a> {
             )));
         }
         match op {
-            Op::Remove => self.remove(data, &target, path),
+            Op::Remove => self.remove(data, &target, path, value),
             Op::Add | Op::Replace => {
                 let value = value
                     .ok_or_else(|| ScimError::invalid_value(format!("{op:?} needs a value")))?;
@@ -339,6 +348,18 @@ impl<'a> Context<'a> {
         path: &str,
     ) -> Result<(), ScimError> {
         let attribute = target.attribute;
+        let converted = self.entra_value(target, value);
+        let value = converted.as_ref().unwrap_or(value);
+        if converted.as_ref().is_some_and(Value::is_null) {
+            // An empty manager id: the manager is unassigned.
+            store(
+                self.container(data, &target.extension),
+                &attribute.name,
+                None,
+            );
+            cleanup_extension(data, &target.extension);
+            return Ok(());
+        }
         let container = self.container(data, &target.extension);
         let existing = container.get(&attribute.name).cloned();
         if attribute.mutability == Mutability::Immutable
@@ -463,16 +484,93 @@ impl<'a> Context<'a> {
         Ok((!items.is_empty()).then_some(Value::Array(items)))
     }
 
+    /// Microsoft Entra ID's shapes that the RFC does not define but a
+    /// server can take without ambiguity: the strings "True"/"False" for a
+    /// boolean (its legacy PATCH, "Known issues … SCIM 2.0 protocol
+    /// compliance"), and the enterprise manager as a bare id string (an
+    /// empty one unassigns it: `Value::Null`). None: the value as sent.
+    fn entra_value(&self, target: &Target<'_>, value: &Value) -> Option<Value> {
+        let Value::String(text) = value else {
+            return None;
+        };
+        let leaf = target.sub.unwrap_or(target.attribute);
+        if leaf.kind == filter::AttrType::Boolean
+            && !leaf.multi_valued
+            && !self.faults.has(Fault::PatchStringBooleansRejected)
+        {
+            if text.eq_ignore_ascii_case("true") {
+                return Some(Value::Bool(true));
+            }
+            if text.eq_ignore_ascii_case("false") {
+                return Some(Value::Bool(false));
+            }
+        }
+        let is_manager = target.sub.is_none()
+            && target.value_filter.is_none()
+            && target.attribute.name == "manager"
+            && target.attribute.kind == filter::AttrType::Complex
+            && target
+                .extension
+                .as_deref()
+                .is_some_and(|urn| urn.eq_ignore_ascii_case(urns::ENTERPRISE_USER));
+        if is_manager && !self.faults.has(Fault::ManagerStringRejected) {
+            if text.is_empty() {
+                return Some(Value::Null);
+            }
+            let mut manager = Map::new();
+            manager.insert("value".into(), value.clone());
+            return Some(Value::Object(manager));
+        }
+        None
+    }
+
     fn remove(
         &self,
         data: &mut Map<String, Value>,
         target: &Target<'_>,
         path: &str,
+        value: Option<&Value>,
     ) -> Result<(), ScimError> {
         let attribute = target.attribute;
         let container = self.container(data, &target.extension);
         let existing = container.get(&attribute.name).cloned();
+        // A remove without a filter but with a value array removes those
+        // values only: Entra's (default, legacy) member removal
+        // `{"op":"Remove","path":"members","value":[{"value":"<id>"}]}`.
+        let listed: Option<Vec<&Value>> = match value {
+            Some(Value::Array(items))
+                if attribute.multi_valued
+                    && target.value_filter.is_none()
+                    && target.sub.is_none()
+                    && !items.is_empty()
+                    && !self.faults.has(Fault::MemberRemoveValueIgnored) =>
+            {
+                Some(
+                    items
+                        .iter()
+                        .map(|item| item.get("value").unwrap_or(item))
+                        .collect(),
+                )
+            }
+            _ => None,
+        };
         let result = match (&target.value_filter, target.sub) {
+            (None, None) if listed.is_some() => {
+                let listed = listed.unwrap_or_default();
+                match existing {
+                    Some(Value::Array(items)) => {
+                        let kept: Vec<Value> = items
+                            .into_iter()
+                            .filter(|item| {
+                                let own = item.get("value").unwrap_or(item);
+                                !listed.contains(&own)
+                            })
+                            .collect();
+                        (!kept.is_empty()).then_some(Value::Array(kept))
+                    }
+                    other => other,
+                }
+            }
             (Some(value_filter), sub) => {
                 if self.faults.has(Fault::PatchRemoveFilterNoop) {
                     existing
@@ -804,6 +902,75 @@ mod tests {
     }
 
     #[test]
+    fn entra_shapes_string_booleans_bare_manager_and_remove_with_values() {
+        let manager = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager";
+        let out = patch(
+            user(),
+            json!([
+                {"op": "Replace", "path": "active", "value": "False"},
+                {"op": "Add", "path": manager, "value": "boss-1"}
+            ]),
+        )
+        .unwrap();
+        assert_eq!(out["active"], false);
+        assert_eq!(out[urns::ENTERPRISE_USER]["manager"]["value"], "boss-1");
+        let out = patch(
+            out,
+            json!([{"op": "replace", "path": manager, "value": ""}]),
+        )
+        .unwrap();
+        assert!(out.get(urns::ENTERPRISE_USER).is_none(), "{out}");
+        // Other strings for booleans, and strings for other complex
+        // attributes, stay errors.
+        assert!(
+            patch(
+                user(),
+                json!([{"op": "replace", "path": "active", "value": "no"}])
+            )
+            .is_err()
+        );
+        assert!(
+            patch(
+                user(),
+                json!([{"op": "replace", "path": "name", "value": "x"}])
+            )
+            .is_err()
+        );
+        let out = patch(
+            user(),
+            json!([{"op": "Remove", "path": "emails", "value": [{"value": "b@home.example"}]}]),
+        )
+        .unwrap();
+        assert_eq!(
+            out["emails"],
+            json!([{"value": "b@work.example", "type": "work", "primary": true}])
+        );
+        // Without a value, every value goes (RFC 7644 §3.5.2.2).
+        let out = patch(user(), json!([{"op": "remove", "path": "emails"}])).unwrap();
+        assert!(out.get("emails").is_none());
+        // The faults restore the strict readings.
+        let strict = FaultSet::new([
+            Fault::PatchStringBooleansRejected,
+            Fault::ManagerStringRejected,
+            Fault::PatchOpCaseSensitive,
+        ]);
+        for operation in [
+            json!({"op": "replace", "path": "active", "value": "False"}),
+            json!({"op": "add", "path": manager, "value": "boss-1"}),
+            json!({"op": "Replace", "path": "displayName", "value": "x"}),
+        ] {
+            assert!(patch_with(user(), json!([operation]), &strict).is_err());
+        }
+        let out = patch_with(
+            user(),
+            json!([{"op": "remove", "path": "emails", "value": [{"value": "b@home.example"}]}]),
+            &FaultSet::new([Fault::MemberRemoveValueIgnored]),
+        )
+        .unwrap();
+        assert!(out.get("emails").is_none());
+    }
+
+    #[test]
     fn replace_with_and_without_path() {
         let out = patch(
             user(),
@@ -902,10 +1069,11 @@ mod tests {
                 .scim_type,
             Some("invalidSyntax")
         );
+        // ("False" is Entra's legacy disable and taken as false.)
         assert_eq!(
             patch(
                 user(),
-                json!([{"op": "replace", "path": "active", "value": "False"}])
+                json!([{"op": "replace", "path": "active", "value": "no"}])
             )
             .unwrap_err()
             .scim_type,

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::error::ScimError;
 use super::faults::{Fault, FaultSet};
 use super::render::{self, Projection};
-use super::store::Store;
+use super::store::{Store, Stored};
 use crate::scim::filter::{self, AttrInfo, CompValue, CompareOp, Filter, SchemaInfo};
 use crate::scim::schema::{ResourceTypeDef, SchemaRegistry};
 use crate::scim::urns;
@@ -137,6 +137,14 @@ pub fn run(
         },
         _ => None,
     };
+    if faults.has(Fault::ExternalIdNotFilterable)
+        && let Some(parsed) = &parsed
+        && names_attribute(parsed, "externalId")
+    {
+        return Err(ScimError::invalid_filter(
+            "filtering on externalId is not supported",
+        ));
+    }
     let parsed = parsed.map(|parsed| faulty_filter(parsed, faults));
     // userName literals are compared in their PRECIS form (RFC 7644 §5),
     // as the stored views hold them.
@@ -148,6 +156,21 @@ pub fn run(
     {
         return Err(ScimError::invalid_filter(format!(
             "{name} is not an attribute of every resource type"
+        )));
+    }
+    // On a resource-type endpoint, a filter on an attribute that none of the
+    // type's schemas define is refused with invalidFilter ("the specified
+    // attribute and filter comparison combination is not supported", RFC
+    // 7644 Table 9), as draft-zollner-scim-interop-profile-01 §6.3 requires.
+    // Root queries span several types and keep the RFC 7644 §3.4.2.1 rule.
+    if resource_types.len() == 1
+        && !faults.has(Fault::FilterUndefinedAttributeAccepted)
+        && let Some(parsed) = &parsed
+        && let Some(name) = name_some_type_lacks(parsed, registry, resource_types)
+    {
+        return Err(ScimError::invalid_filter(format!(
+            "{name} is not an attribute of resource type {}",
+            resource_types.first().map_or("", |rt| rt.name.as_str())
         )));
     }
     if let Some(parsed) = &parsed
@@ -169,6 +192,9 @@ pub fn run(
             id_case_insensitive: faults.has(Fault::IdCaseInsensitive),
         };
         for stored in candidates(store, resource_type, parsed.as_ref()) {
+            if faults.has(Fault::SoftDeletedHidden) && soft_deleted(stored) {
+                continue;
+            }
             let rendered = full_render
                 .then(|| render::full(registry, resource_type, store, stored, base_url, faults));
             let keep = match &parsed {
@@ -499,8 +525,9 @@ fn prepare_user_names(parsed: Filter, store: &Store) -> Filter {
     }
 }
 
-/// The `root-missing-attribute-400` fault: the first attribute of the filter
-/// that one of the queried resource types does not define.
+/// The first attribute of the filter that one of the queried resource types
+/// does not define (an undefined attribute on a resource-type endpoint; at
+/// the root, the `root-missing-attribute-400` fault).
 fn name_some_type_lacks(
     parsed: &Filter,
     registry: &SchemaRegistry,
@@ -522,6 +549,24 @@ fn name_some_type_lacks(
         Filter::And(a, b) | Filter::Or(a, b) => name_some_type_lacks(a, registry, types)
             .or_else(|| name_some_type_lacks(b, registry, types)),
         Filter::Not(inner) => name_some_type_lacks(inner, registry, types),
+    }
+}
+
+/// A User with `active` false (the `soft-deleted-hidden` fault hides them).
+pub fn soft_deleted(stored: &Stored) -> bool {
+    stored.resource_type == "User" && stored.data.get("active") == Some(&Value::Bool(false))
+}
+
+/// Whether the filter names the attribute (the `external-id-not-filterable` fault).
+fn names_attribute(parsed: &Filter, name: &str) -> bool {
+    match parsed {
+        Filter::Compare { path, .. } | Filter::Present(path) | Filter::ValuePath { path, .. } => {
+            path.name.eq_ignore_ascii_case(name)
+        }
+        Filter::And(a, b) | Filter::Or(a, b) => {
+            names_attribute(a, name) || names_attribute(b, name)
+        }
+        Filter::Not(inner) => names_attribute(inner, name),
     }
 }
 

@@ -49,7 +49,11 @@ pub fn full(
         out.insert(key.clone(), value);
     }
     if resource_type.name == "User" {
-        let mut groups = groups_of(store, &stored.id, base_url);
+        let mut groups = if faults.has(Fault::UserGroupsStale) {
+            groups_at_user_write(store, &stored.id, base_url)
+        } else {
+            groups_of(store, &stored.id, base_url)
+        };
         if faults.has(Fault::UserGroupsDisplayAsValue) {
             for group in groups.iter_mut() {
                 group["value"] = group.get("display").cloned().unwrap_or(Value::Null);
@@ -280,6 +284,26 @@ fn with_member_refs(members: &Value, store: &Store, base_url: &str, wrong_type: 
 }
 
 /// User.groups: direct memberships, then groups reached through nested groups.
+/// `user-groups-stale`: the direct groups as they were when the user itself
+/// was last written (those since deleted are left out).
+fn groups_at_user_write(store: &Store, user_id: &str, base_url: &str) -> Vec<Value> {
+    store
+        .groups_at_user_write(user_id)
+        .filter_map(|group_id| store.get("Group", group_id))
+        .map(|group| {
+            let mut entry = json!({
+                "value": group.id,
+                "$ref": format!("{base_url}/Groups/{}", group.id),
+                "type": "direct",
+            });
+            if let Some(name) = group.data.get("displayName") {
+                entry["display"] = name.clone();
+            }
+            entry
+        })
+        .collect()
+}
+
 fn groups_of(store: &Store, user_id: &str, base_url: &str) -> Vec<Value> {
     let mut seen: Vec<String> = Vec::new();
     let mut out = Vec::new();

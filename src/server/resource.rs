@@ -130,7 +130,10 @@ fn check_schemas_attribute(
             .iter()
             .any(|ext| ext.schema.eq_ignore_ascii_case(urn))
         {
-            return Err(ScimError::invalid_value(format!(
+            // invalidSyntax (the body does not conform to the request
+            // schema, RFC 7644 Table 9), as draft-zollner-scim-interop-profile
+            // §5.3 asks for schema URIs a resource type does not define.
+            return Err(ScimError::invalid_syntax(format!(
                 "schema {urn} does not belong to resource type {}",
                 resource_type.name
             )));

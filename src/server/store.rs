@@ -55,6 +55,9 @@ pub struct Store {
     external_ids: HashMap<String, BTreeSet<String>>,
     /// Member id -> ids of the Groups that list it directly.
     memberships: HashMap<String, BTreeSet<String>>,
+    /// User id -> the Groups that listed it when the user itself was last
+    /// written (what the `user-groups-stale` fault shows as User.groups).
+    groups_at_user_write: HashMap<String, BTreeSet<String>>,
     next_version: u64,
     next_sequence: u64,
     /// The `username-not-normalised` fault: userNames compare lower-cased
@@ -144,6 +147,14 @@ impl Store {
             .flat_map(|ids| ids.iter().map(String::as_str))
     }
 
+    /// Groups that listed `user_id` when the user was last written.
+    pub fn groups_at_user_write(&self, user_id: &str) -> impl Iterator<Item = &str> {
+        self.groups_at_user_write
+            .get(user_id)
+            .into_iter()
+            .flat_map(|ids| ids.iter().map(String::as_str))
+    }
+
     pub fn contains_id(&self, id: &str) -> bool {
         self.find(id).is_some()
     }
@@ -170,6 +181,17 @@ impl Store {
                 .or_default()
                 .insert(resource.id.clone());
         }
+        if resource.resource_type == "User" {
+            match self.memberships.get(&resource.id) {
+                Some(groups) => {
+                    self.groups_at_user_write
+                        .insert(resource.id.clone(), groups.clone());
+                }
+                None => {
+                    self.groups_at_user_write.remove(&resource.id);
+                }
+            }
+        }
         for member in member_ids(&resource) {
             self.memberships
                 .entry(member)
@@ -185,6 +207,7 @@ impl Store {
     /// Removes a resource and every membership that points at it.
     pub fn remove(&mut self, resource_type: &str, id: &str) -> Option<Stored> {
         let removed = self.remove_quietly(resource_type, id)?;
+        self.groups_at_user_write.remove(id);
         if let Some(groups) = self.memberships.remove(id) {
             for group_id in groups {
                 self.drop_member(&group_id, id);

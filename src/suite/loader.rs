@@ -513,6 +513,18 @@ fn validate_check(check: &Check) -> Result<(), (String, String)> {
     for step in check.steps.iter().chain(&check.cleanup) {
         validate_step(step)?;
     }
+    let mut earlier: Vec<&str> = Vec::new();
+    for step in &check.steps {
+        if let Some(from) = &step.measure_from
+            && !earlier.contains(&from.as_str())
+        {
+            return Err((
+                from.clone(),
+                format!("measure_from: no earlier step is named {from:?}"),
+            ));
+        }
+        earlier.extend(step.name.as_deref());
+    }
     Ok(())
 }
 
@@ -559,6 +571,39 @@ fn validate_step(step: &Step) -> Result<(), (String, String)> {
                 format!("capture {name}: use status, header.NAME or body.PATH, not {source:?}"),
             ));
         }
+    }
+    if let Some(retry) = &step.retry_until {
+        let method = request.method.to_ascii_uppercase();
+        let search = method == "POST" && request.path.trim_end_matches('/').ends_with(".search");
+        if method != "GET" && !search {
+            return Err(here(
+                "retry_until",
+                "retry_until polls: only GET and POST /.search requests may be re-sent".into(),
+            ));
+        }
+        if retry.timeout_ms == 0 || retry.timeout_ms > 60_000 {
+            return Err(here(
+                "retry_until",
+                "retry_until.timeout_ms must be between 1 and 60000".into(),
+            ));
+        }
+    }
+    if step.measure_from.is_some() && step.measure.is_none() {
+        return Err(here(
+            "measure_from",
+            "measure_from needs measure (the series to record)".into(),
+        ));
+    }
+    if let Some(series) = &step.measure
+        && (series.is_empty()
+            || !series
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(here(
+            series,
+            format!("measure: {series:?} is not a series name (letters, digits, . _ -)"),
+        ));
     }
     validate_expect(&step.expect).map_err(|m| here("expect", m))
 }
@@ -718,6 +763,72 @@ checks:
             "capture: {x: somewhere}\n        expect: {status: 200}",
         );
         assert!(parse_suite("demo.yaml", &bad_capture).is_err());
+    }
+
+    #[test]
+    fn polling_and_measuring_steps_are_validated() {
+        let step = |extra: &str| {
+            GOOD.replace(
+                "      - request: {method: GET, path: /Users}\n",
+                &format!(
+                    "      - name: first\n        request: {{method: POST, path: /Users}}\n      - request: {{method: GET, path: /Users}}\n{extra}"
+                ),
+            )
+        };
+        let good = step(
+            "        retry_until: {timeout_ms: 2000, interval_ms: 20}\n        measure: poll.users\n        measure_from: first\n",
+        );
+        let suite = parse_suite("demo.yaml", &good).unwrap();
+        let polled = &suite.checks[0].check.steps[1];
+        assert_eq!(
+            polled.retry_until,
+            Some(crate::suite::model::RetryUntil {
+                timeout_ms: 2000,
+                interval_ms: 20
+            })
+        );
+        assert_eq!(polled.measure.as_deref(), Some("poll.users"));
+        // interval_ms defaults to 100.
+        let default = step("        retry_until: {timeout_ms: 500}\n");
+        let suite = parse_suite("demo.yaml", &default).unwrap();
+        assert_eq!(
+            suite.checks[0].check.steps[1]
+                .retry_until
+                .map(|r| r.interval_ms),
+            Some(100)
+        );
+
+        for (extra, why) in [
+            ("        measure_from: first\n", "needs measure"),
+            (
+                "        measure: x\n        measure_from: later\n",
+                "no earlier step",
+            ),
+            ("        measure: 'bad name'\n", "not a series name"),
+            (
+                "        retry_until: {timeout_ms: 0}\n",
+                "between 1 and 60000",
+            ),
+            (
+                "        retry_until: {timeout_ms: 60001}\n",
+                "between 1 and 60000",
+            ),
+        ] {
+            let err = parse_suite("demo.yaml", &step(extra)).unwrap_err();
+            assert!(err.message.contains(why), "{extra}: {err}");
+        }
+        // Only reads are re-sent.
+        let write = good.replace(
+            "{method: GET, path: /Users}",
+            "{method: DELETE, path: /Users/x}",
+        );
+        let err = parse_suite("demo.yaml", &write).unwrap_err();
+        assert!(err.message.contains("only GET"), "{err}");
+        let search = good.replace(
+            "{method: GET, path: /Users}",
+            "{method: POST, path: /Users/.search}",
+        );
+        assert!(parse_suite("demo.yaml", &search).is_ok());
     }
 
     #[test]

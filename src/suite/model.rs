@@ -236,6 +236,35 @@ pub struct Step {
     /// What the response must satisfy.
     #[serde(default)]
     pub expect: Expect,
+    /// Poll: re-send the request (only GET or POST `/.search`) until its
+    /// expectations hold or the timeout passes; the last answer is judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_until: Option<RetryUntil>,
+    /// Record the step's latency under this series name (reported as
+    /// p50/p95): the request's round trip, or with `retry_until` the time
+    /// until the expectations held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<String>,
+    /// With `measure`: measure from the response to this earlier step (by
+    /// its `name`) instead of from this step's first request, e.g. the time
+    /// from a write until a later read reflects it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure_from: Option<String>,
+}
+
+/// How a polling step re-sends its request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetryUntil {
+    /// Give up after this long (at most 60 000 ms) and judge the last answer.
+    pub timeout_ms: u64,
+    /// Wait between attempts (default 100 ms, at least 10 ms).
+    #[serde(default = "default_retry_interval")]
+    pub interval_ms: u64,
+}
+
+fn default_retry_interval() -> u64 {
+    100
 }
 
 /// The response that means "not applicable": all given conditions hold.

@@ -133,3 +133,75 @@ fn ignored_sorting_fails_the_sort_checks() {
         );
     }
 }
+
+/// A profile fault is judged under its profile: with soft-deleted users
+/// hidden, `--profile entra` is "not compatible" (a blocking MUST), the
+/// legacy shapes still pass, and the RFC score is not involved.
+#[test]
+fn hidden_soft_deleted_users_make_the_entra_profile_not_compatible() {
+    let server = reference::spawn(&[Fault::SoftDeletedHidden]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    let output = scimspec()
+        .args(["run", "--target", &server.base_url, "--profile", "entra"])
+        .arg("--report-json")
+        .arg(&path)
+        .env("SCIM_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    let report = read_report(&path);
+    let check = result(&report, "entra.patch.soft-delete");
+    assert_eq!(check["verdict"], "fail", "{}", describe_problems(&report));
+    assert_eq!(check["requirements"][0]["profile"], "entra");
+    assert_eq!(check["requirements"][0]["id"], "ENTRA-SOFTDELETE-01");
+    assert_eq!(
+        result(&report, "entra.legacy.member-remove-value")["verdict"],
+        "pass"
+    );
+    let entra = &report["profiles"][0];
+    assert_eq!(entra["profile"], "entra");
+    assert_eq!(entra["compatible"], false);
+    assert!(
+        entra["blocking"].as_u64().unwrap_or_default() >= 1,
+        "{entra}"
+    );
+    // Only entra checks ran.
+    assert!(
+        ids_with(&report, "pass")
+            .iter()
+            .all(|id| id.starts_with("entra."))
+    );
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn stale_reads_fail_read_after_write_and_show_as_revocation_latency() {
+    let report = run_against(&[Fault::StaleReads]);
+    // Reads right after a write see the previous version: judged.
+    assert_eq!(
+        result(&report, "lifecycle.mover.promote")["verdict"],
+        "fail"
+    );
+    // The leaver check polls until every read reflects the deactivation and
+    // measures how long that took: about the replica's one-second lag.
+    let leaver = result(&report, "lifecycle.leaver.deactivate");
+    assert_eq!(leaver["verdict"], "pass", "{leaver}");
+    let samples = leaver["measurements"].as_array().unwrap();
+    let polled = samples
+        .iter()
+        .find(|m| m["series"] == "revocation.get")
+        .unwrap();
+    assert!(polled["attempts"].as_u64().unwrap() > 1, "{polled}");
+    assert!(polled["micros"].as_u64().unwrap() >= 900_000, "{polled}");
+    assert_eq!(polled["converged"], true);
+    let series = report["latency"].as_array().unwrap();
+    let revocation = series
+        .iter()
+        .find(|s| s["series"] == "revocation.all-reads")
+        .unwrap();
+    assert!(
+        revocation["p95_ms"].as_f64().unwrap() >= 900.0,
+        "{revocation}"
+    );
+    assert!(series.iter().any(|s| s["series"] == "create-user"));
+}

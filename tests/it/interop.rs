@@ -2,7 +2,9 @@
 //! conformant on every point probed but one, recorded below with the RFC
 //! sentence it breaks. Expected: exactly those failures, no errors.
 
-use crate::support::{describe_problems, http_get, ids_with, read_report, scim2_server, scimspec};
+use crate::support::{
+    ALL_PROFILES, describe_problems, http_get, ids_with, read_report, scim2_server, scimspec,
+};
 
 /// Where scim2-server 0.8.3 and the RFC disagree, checked by hand.
 const KNOWN_SCIM2_SERVER_FAILURES: &[(&str, &str)] = &[
@@ -28,6 +30,22 @@ const KNOWN_SCIM2_SERVER_FAILURES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Identity-provider profile warnings (SHOULD-level rules), checked by hand.
+const KNOWN_SCIM2_SERVER_PROFILE_WARNINGS: &[(&str, &str)] = &[
+    (
+        "entra.patch.manager",
+        "Entra sets the enterprise manager with a bare id string as the PATCH value (Microsoft's \
+         gallery validator, reports of real traffic); scim2-server's model wants an object and \
+         answers 400.",
+    ),
+    (
+        "entra.legacy.member-remove-value",
+        "Entra's legacy member removal ({op: Remove, path: members, value: [{value: id}]}) is \
+         refused by scim2-server (400: a remove operation carries no value); the compliant \
+         members[value eq ...] form works, so the aadOptscim062020 flag fixes it.",
+    ),
+];
+
 #[test]
 fn shipped_suites_pass_against_scim2_server_and_clean_up() {
     let Some(server) = scim2_server::start() else {
@@ -37,6 +55,7 @@ fn shipped_suites_pass_against_scim2_server_and_clean_up() {
     let report_path = dir.path().join("report.json");
     let output = scimspec()
         .args(["run", "--target", &server.base_url, "--color", "never"])
+        .args(ALL_PROFILES)
         .arg("--report-json")
         .arg(&report_path)
         .env("SCIM_TOKEN", scim2_server::TOKEN)
@@ -70,6 +89,27 @@ fn shipped_suites_pass_against_scim2_server_and_clean_up() {
         report["summary"]["passed"].as_u64().unwrap() >= 40,
         "{stdout}"
     );
+    // Every identity-provider profile finds scim2-server compatible; its
+    // profile warnings are exactly the recorded ones.
+    for profile in report["profiles"].as_array().unwrap() {
+        assert_eq!(profile["compatible"], true, "{profile}");
+    }
+    assert_eq!(report["profiles"].as_array().unwrap().len(), 3);
+    let mut profile_warnings: Vec<String> = ids_with(&report, "warn")
+        .into_iter()
+        .filter(|id| {
+            ["entra.", "okta.", "interop."]
+                .iter()
+                .any(|p| id.starts_with(p))
+        })
+        .collect();
+    profile_warnings.sort();
+    let mut known_warnings: Vec<&str> = KNOWN_SCIM2_SERVER_PROFILE_WARNINGS
+        .iter()
+        .map(|(id, _)| *id)
+        .collect();
+    known_warnings.sort();
+    assert_eq!(profile_warnings, known_warnings, "{stdout}");
     let expected_code = if known.is_empty() { 0 } else { 1 };
     assert_eq!(output.status.code(), Some(expected_code), "{stdout}");
 

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::support::{read_report, scimmy, scimspec};
+use crate::support::{ALL_PROFILES, read_report, scimmy, scimspec};
 
 const EXPECTED: &str = "interop/scimmy/expected-findings.json";
 const FINDING_VERDICTS: [&str; 3] = ["fail", "error", "warn"];
@@ -117,6 +117,7 @@ fn scimmy_findings_are_exactly_the_recorded_ones() {
     let output = scimspec()
         .args(["run", "--target", &server.base_url, "--color", "never"])
         .args(["--jobs", "1"])
+        .args(ALL_PROFILES)
         .arg("--report-json")
         .arg(&report_path)
         .env("SCIM_TOKEN", scimmy::TOKEN)

@@ -255,6 +255,17 @@ impl<'s> FilterParser<'s> {
             let open = i.len();
             '['.parse_next(i)?;
             let filter = self.group(i, depth, open, ']')?;
+            // `emails[type eq "work"].value eq "x"`: not in the RFC 7644
+            // ABNF, but the form Microsoft Entra ID documents for matching
+            // by work email. It means `emails[type eq "work" and value eq "x"]`.
+            if opt('.').parse_next(i)?.is_some() {
+                let sub = AttrPath::new(sub_attr_name(i)?);
+                let condition = self.operator_expr(i, sub)?;
+                return Ok(Filter::ValuePath {
+                    path,
+                    filter: Box::new(Filter::and(filter, condition)),
+                });
+            }
             return Ok(Filter::ValuePath {
                 path,
                 filter: Box::new(filter),
@@ -670,6 +681,20 @@ mod tests {
             let filter = parse(text);
             assert_eq!(parse(&filter.to_string()), filter, "{text}");
         }
+    }
+
+    #[test]
+    fn a_sub_attribute_after_a_value_filter_joins_the_filter() {
+        // Entra's `emails[type eq "work"].value eq "x"` (not in the ABNF).
+        assert_eq!(
+            parse(r#"emails[type eq "work"].value eq "x""#),
+            parse(r#"emails[type eq "work" and value eq "x"]"#)
+        );
+        assert_eq!(
+            parse(r#"emails[type eq "work"].value pr and userName eq "u""#),
+            parse(r#"emails[type eq "work" and value pr] and userName eq "u""#)
+        );
+        assert!(parse_filter(r#"emails[type eq "work"].value"#).is_err());
     }
 
     #[test]

@@ -178,7 +178,17 @@ fn group_display_name_is_required_per_errata_5368() {
     let group = builtin().schema(urns::GROUP).unwrap();
     assert!(attribute(group, "displayName").required);
     let members = attribute(group, "members");
-    assert_eq!(names(&members.sub_attributes), ["value", "$ref", "type"]);
+    // RFC 7643 §8.7.1 lists value, $ref and type; `display` is a §2.4
+    // default sub-attribute (in the §8.4 example) that Okta sends on group
+    // push, declared readOnly so it is accepted and ignored.
+    assert_eq!(
+        names(&members.sub_attributes),
+        ["value", "$ref", "type", "display"]
+    );
+    assert_eq!(
+        members.sub_attribute("display").unwrap().mutability,
+        Mutability::ReadOnly
+    );
     assert_eq!(
         members.sub_attribute("$ref").unwrap().reference_types,
         ["User", "Group"]

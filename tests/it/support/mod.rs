@@ -12,6 +12,18 @@ use std::path::Path;
 use assert_cmd::Command;
 use serde_json::Value;
 
+/// Every shipped profile: the interop runs judge third-party servers on all.
+pub const ALL_PROFILES: [&str; 8] = [
+    "--profile",
+    "rfc",
+    "--profile",
+    "entra",
+    "--profile",
+    "okta",
+    "--profile",
+    "interop",
+];
+
 pub fn scimspec() -> Command {
     let mut command = Command::cargo_bin("scimspec").expect("scimspec binary");
     command.env_remove("SCIM_TOKEN").env("NO_COLOR", "1");

@@ -135,3 +135,26 @@ impl CheckResult {
         self.requirements.first()
     }
 }
+
+#[cfg(test)]
+impl CheckResult {
+    /// A result with nothing but an id and a verdict, for reporter tests.
+    pub fn stub(id: &str, verdict: Verdict) -> CheckResult {
+        CheckResult {
+            id: id.to_string(),
+            title: format!("title of {id}"),
+            suite: "s".to_string(),
+            tags: Vec::new(),
+            verdict,
+            requirements: Vec::new(),
+            message: String::new(),
+            failure: None,
+            fix: None,
+            cleanup_notes: Vec::new(),
+            duration_ms: 0,
+            exchanges: Vec::new(),
+            measurements: Vec::new(),
+            order: (0, 0),
+        }
+    }
+}

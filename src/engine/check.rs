@@ -626,16 +626,14 @@ fn evaluate_any_of(
             .collect();
         codes.sort_unstable();
         codes.dedup();
-        vec![Mismatch::new(
-            "status",
-            codes
-                .iter()
-                .map(u16::to_string)
-                .collect::<Vec<_>>()
-                .join(" or "),
-            response.status.to_string(),
-        )]
+        vec![status_mismatch(&codes, response.status)]
     })
+}
+
+/// `status: expected 200 or 201, got 400`.
+fn status_mismatch(expected: &[u16], actual: u16) -> Mismatch {
+    let expected: Vec<String> = expected.iter().map(u16::to_string).collect();
+    Mismatch::new("status", expected.join(" or "), actual.to_string())
 }
 
 /// The expectations of `expect` itself, without its alternatives.
@@ -649,15 +647,7 @@ fn evaluate_own(
     if let Some(status) = &expect.status {
         let codes = status.codes();
         if !codes.contains(&response.status) {
-            out.push(Mismatch::new(
-                "status",
-                codes
-                    .iter()
-                    .map(u16::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" or "),
-                response.status.to_string(),
-            ));
+            out.push(status_mismatch(&codes, response.status));
         }
     }
     for header in &expect.headers {

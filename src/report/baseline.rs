@@ -174,22 +174,7 @@ mod tests {
     use super::*;
 
     fn result(id: &str, verdict: Verdict) -> CheckResult {
-        CheckResult {
-            id: id.to_string(),
-            title: format!("title of {id}"),
-            suite: "s".to_string(),
-            tags: Vec::new(),
-            verdict,
-            requirements: Vec::new(),
-            message: String::new(),
-            failure: None,
-            fix: None,
-            cleanup_notes: Vec::new(),
-            duration_ms: 0,
-            exchanges: Vec::new(),
-            measurements: Vec::new(),
-            order: (0, 0),
-        }
+        CheckResult::stub(id, verdict)
     }
 
     fn ids(changes: &[Change]) -> Vec<&str> {

@@ -119,31 +119,18 @@ mod tests {
     }
 
     fn result(samples: &[(&str, u64, bool)]) -> CheckResult {
-        CheckResult {
-            id: "c".into(),
-            title: "c".into(),
-            suite: "s".into(),
-            tags: Vec::new(),
-            verdict: Verdict::Pass,
-            requirements: Vec::new(),
-            message: String::new(),
-            failure: None,
-            fix: None,
-            cleanup_notes: Vec::new(),
-            duration_ms: 0,
-            exchanges: Vec::new(),
-            measurements: samples
-                .iter()
-                .map(|(series, ms, converged)| Measurement {
-                    series: series.to_string(),
-                    step: "step".into(),
-                    micros: ms * 1000,
-                    attempts: 1,
-                    converged: *converged,
-                })
-                .collect(),
-            order: (0, 0),
-        }
+        let mut result = CheckResult::stub("c", Verdict::Pass);
+        result.measurements = samples
+            .iter()
+            .map(|(series, ms, converged)| Measurement {
+                series: series.to_string(),
+                step: "step".into(),
+                micros: ms * 1000,
+                attempts: 1,
+                converged: *converged,
+            })
+            .collect();
+        result
     }
 
     #[test]

@@ -100,12 +100,7 @@ pub fn full(
     }
     if faults.has(Fault::RefMissingEndpoint) {
         for key in ["members", "groups"] {
-            for item in out
-                .get_mut(key)
-                .and_then(Value::as_array_mut)
-                .into_iter()
-                .flatten()
-            {
+            for item in values_mut(&mut out, key) {
                 if let Some(id) = item.get("value").and_then(Value::as_str) {
                     item["$ref"] = Value::String(format!("{base_url}/{id}"));
                 }
@@ -114,12 +109,7 @@ pub fn full(
     }
     if faults.has(Fault::RefSingularEndpoint) {
         for key in ["members", "groups"] {
-            for item in out
-                .get_mut(key)
-                .and_then(Value::as_array_mut)
-                .into_iter()
-                .flatten()
-            {
+            for item in values_mut(&mut out, key) {
                 if let Some(reference) = item.get("$ref").and_then(Value::as_str) {
                     let singular = reference
                         .replacen("/Users/", "/User/", 1)
@@ -130,24 +120,14 @@ pub fn full(
         }
     }
     if faults.has(Fault::CountryExpanded) {
-        for item in out
-            .get_mut("addresses")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
+        for item in values_mut(&mut out, "addresses") {
             if let Some(code) = item.get("country").and_then(Value::as_str) {
                 item["country"] = Value::String(country_name(code));
             }
         }
     }
     if faults.has(Fault::CertificatePem) {
-        for item in out
-            .get_mut("x509Certificates")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
+        for item in values_mut(&mut out, "x509Certificates") {
             if let Some(text) = item.get("value").and_then(Value::as_str) {
                 let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
                 for line in text.as_bytes().chunks(64) {
@@ -160,12 +140,7 @@ pub fn full(
         }
     }
     if faults.has(Fault::BinaryLineWrapped) {
-        for item in out
-            .get_mut("x509Certificates")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
+        for item in values_mut(&mut out, "x509Certificates") {
             if let Some(text) = item.get("value").and_then(Value::as_str) {
                 let lines: Vec<String> = text
                     .as_bytes()
@@ -195,6 +170,17 @@ pub fn full(
 
 /// The `country-expanded` fault: a few ISO 3166-1 alpha-2 codes spelt out,
 /// as a server that maps codes to display names would.
+/// The values of a multi-valued attribute, if the representation has it.
+fn values_mut<'a>(
+    out: &'a mut Map<String, Value>,
+    name: &str,
+) -> impl Iterator<Item = &'a mut Value> {
+    out.get_mut(name)
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+}
+
 fn country_name(code: &str) -> String {
     let name = match code.to_ascii_uppercase().as_str() {
         "US" => "United States",

@@ -90,35 +90,30 @@ fn locate(text: &str, anchor: Option<&str>, needle: &str) -> (usize, usize) {
 /// The suites compiled into the binary, in path order.
 pub fn load_builtin() -> Result<Vec<LoadedSuite>, SuiteError> {
     let profiles = builtin_profiles()?;
-    builtin_suite_files()
+    builtin_files(false)
         .into_iter()
         .map(|(path, text)| parse_suite_with(&format!("suites/{path}"), &text, &profiles))
         .collect()
 }
 
-/// The embedded suite files (profile definitions apart), in path order.
-fn builtin_suite_files() -> Vec<(String, String)> {
+/// The embedded files, profile definitions (`true`) or suites, in path order.
+fn builtin_files(profiles: bool) -> Vec<(String, String)> {
     let mut files = Vec::new();
     collect_embedded(&BUILTIN_SUITES, &mut files);
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    files.retain(|(path, _)| !is_profile_path(Path::new(path)));
+    files.retain(|(path, _)| is_profile_path(Path::new(path)) == profiles);
     files
 }
 
 /// The profiles shipped in `suites/profiles/*/profile.yaml`.
 pub fn builtin_profiles() -> Result<Profiles, SuiteError> {
-    let mut files = Vec::new();
-    collect_embedded(&BUILTIN_SUITES, &mut files);
-    files.sort_by(|a, b| a.0.cmp(&b.0));
     let mut profiles = Profiles::default();
-    for (path, text) in files {
-        if is_profile_path(Path::new(&path)) {
-            let shown = format!("suites/{path}");
-            let def = parse_profile(&shown, &text)?;
-            profiles
-                .add(def)
-                .map_err(|m| SuiteError::without_source(&shown, m))?;
-        }
+    for (path, text) in builtin_files(true) {
+        let shown = format!("suites/{path}");
+        let def = parse_profile(&shown, &text)?;
+        profiles
+            .add(def)
+            .map_err(|m| SuiteError::without_source(&shown, m))?;
     }
     Ok(profiles)
 }
@@ -129,9 +124,12 @@ fn is_profile_path(path: &Path) -> bool {
         .is_some_and(is_profile_file)
 }
 
-/// Parses a profile definition, with file:line:col on errors.
-pub fn parse_profile(file: &str, text: &str) -> Result<ProfileDef, SuiteError> {
-    let def: ProfileDef = if file.ends_with(".json") {
+/// Reads a YAML or JSON file (by its extension) into `T`, with
+/// file:line:col on errors.
+fn deserialize<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, SuiteError> {
+    if file.ends_with(".json") {
+        // serde_json counts columns from 0 at the very end of the input
+        // (an empty file); locations here are 1-based.
         serde_json::from_str(text).map_err(|e| {
             SuiteError::new(
                 file,
@@ -140,17 +138,23 @@ pub fn parse_profile(file: &str, text: &str) -> Result<ProfileDef, SuiteError> {
                 e.column().max(1),
                 e.to_string(),
             )
-        })?
+        })
     } else {
         serde_saphyr::from_str(text).map_err(|e| {
             let (line, column) = e
                 .location()
                 .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+            // The rendered message repeats the snippet; keep its first line.
             let message = e.to_string();
             let message = tidy_yaml_message(message.lines().next().unwrap_or_default());
             SuiteError::new(file, text, line, column, message)
-        })?
-    };
+        })
+    }
+}
+
+/// Parses a profile definition, with file:line:col on errors.
+pub fn parse_profile(file: &str, text: &str) -> Result<ProfileDef, SuiteError> {
+    let def: ProfileDef = deserialize(file, text)?;
     def.validate().map_err(|m| {
         let (line, column) = locate(text, None, "profile");
         SuiteError::new(file, text, line, column, m)
@@ -218,7 +222,7 @@ pub fn load_all_with_profiles(
     }
     let mut suites = Vec::new();
     if include_builtin {
-        for (path, text) in builtin_suite_files() {
+        for (path, text) in builtin_files(false) {
             suites.push(parse_suite_with(
                 &format!("suites/{path}"),
                 &text,
@@ -297,29 +301,7 @@ pub fn parse_suite_with(
     text: &str,
     profiles: &Profiles,
 ) -> Result<LoadedSuite, SuiteError> {
-    let suite: Suite = if file.ends_with(".json") {
-        // serde_json counts columns from 0 at the very end of the input
-        // (an empty file); locations here are 1-based.
-        serde_json::from_str(text).map_err(|e| {
-            SuiteError::new(
-                file,
-                text,
-                e.line().max(1),
-                e.column().max(1),
-                e.to_string(),
-            )
-        })?
-    } else {
-        serde_saphyr::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .location()
-                .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
-            // The rendered message repeats the snippet; keep its first line.
-            let message = e.to_string();
-            let message = tidy_yaml_message(message.lines().next().unwrap_or_default());
-            SuiteError::new(file, text, line, column, message)
-        })?
-    };
+    let suite: Suite = deserialize(file, text)?;
     validate_suite(file, text, suite, profiles)
 }
 

@@ -6,13 +6,11 @@ use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use scimspec::report::document::ReportDocument;
 use scimspec::server::faults::Fault;
 
-use crate::support::{reference, scimspec};
+use crate::support::{ConnectionCounter, reference, scimspec};
 
 /// A user suite with one check per verdict, and a server-stored value full
 /// of markup that ends up in the failing check's transcript.
@@ -507,21 +505,8 @@ fn a_baseline_separates_new_fixed_and_unchanged_failures() {
 
 #[test]
 fn an_unwritable_report_path_stops_the_run_before_any_request() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    listener.set_nonblocking(true).unwrap();
-    let connections = Arc::new(AtomicUsize::new(0));
-    let counter = connections.clone();
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let stopping = stop.clone();
-    let watcher = std::thread::spawn(move || {
-        while !stopping.load(Ordering::SeqCst) {
-            if listener.accept().is_ok() {
-                counter.fetch_add(1, Ordering::SeqCst);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-    });
+    let counter = ConnectionCounter::start();
+    let port = counter.port;
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("missing-dir/report");
     for flag in [
@@ -544,9 +529,7 @@ fn an_unwritable_report_path_stops_the_run_before_any_request() {
             "{flag}"
         );
     }
-    stop.store(true, Ordering::SeqCst);
-    watcher.join().unwrap();
-    assert_eq!(connections.load(Ordering::SeqCst), 0, "no request was sent");
+    assert_eq!(counter.finish(), 0, "no request was sent");
 }
 
 #[test]

@@ -2,18 +2,15 @@
 //! up after a complete run, after Ctrl-C, and (through its state file) after
 //! being killed.
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use scimspec::runner::ledger::read_state;
 
-use crate::support::{http_get, http_send, reference, scimspec};
+use crate::support::{ConnectionCounter, http_get, http_send, reference, scimspec};
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -344,23 +341,8 @@ fn max_resources_skips_checks_that_could_exceed_it() {
 
 #[test]
 fn dry_run_sends_nothing() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    listener.set_nonblocking(true).unwrap();
-    let connections = Arc::new(AtomicUsize::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let watcher = {
-        let connections = connections.clone();
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::SeqCst) {
-                if listener.accept().is_ok() {
-                    connections.fetch_add(1, Ordering::SeqCst);
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        })
-    };
+    let counter = ConnectionCounter::start();
+    let port = counter.port;
     let output = scimspec()
         .args([
             "run",
@@ -371,13 +353,12 @@ fn dry_run_sends_nothing() {
         .env("SCIM_TOKEN", "t")
         .output()
         .unwrap();
-    stop.store(true, Ordering::SeqCst);
-    watcher.join().unwrap();
+    let connections = counter.finish();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0));
     assert!(stdout.contains("users.create.status") && stdout.contains("POST /Users"));
     assert!(stdout.contains("that may change data"));
-    assert_eq!(connections.load(Ordering::SeqCst), 0, "no request was sent");
+    assert_eq!(connections, 0, "no request was sent");
 }
 
 /// A create whose representation does not carry the run id is never swept:

@@ -138,3 +138,51 @@ pub fn http_send(
         .unwrap_or_default();
     Some((status, body))
 }
+
+/// A port on 127.0.0.1 that only counts the connections made to it: proof
+/// that a run sent nothing.
+pub struct ConnectionCounter {
+    pub port: u16,
+    connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    watcher: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ConnectionCounter {
+    pub fn start() -> ConnectionCounter {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let watcher = {
+            let connections = connections.clone();
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    if listener.accept().is_ok() {
+                        connections.fetch_add(1, Ordering::SeqCst);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            })
+        };
+        ConnectionCounter {
+            port,
+            connections,
+            stop,
+            watcher: Some(watcher),
+        }
+    }
+
+    /// Stops listening and says how many connections came.
+    pub fn finish(mut self) -> usize {
+        use std::sync::atomic::Ordering;
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(watcher) = self.watcher.take() {
+            let _ = watcher.join();
+        }
+        self.connections.load(Ordering::SeqCst)
+    }
+}

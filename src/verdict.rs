@@ -134,6 +134,14 @@ impl CheckResult {
     pub fn primary_requirement(&self) -> Option<&ResolvedRequirement> {
         self.requirements.first()
     }
+
+    /// Whether the check belongs to an identity-provider profile (`entra`,
+    /// …) rather than to the RFCs: such checks are judged per profile and
+    /// stay out of the RFC score (the summary's MUST/SHOULD percentages and
+    /// the reports' by-level tables).
+    pub fn is_profile_check(&self) -> bool {
+        self.requirements.iter().any(|r| r.profile.is_some())
+    }
 }
 
 #[cfg(test)]
@@ -156,5 +164,30 @@ impl CheckResult {
             measurements: Vec::new(),
             order: (0, 0),
         }
+    }
+    /// The result citing one more requirement at `level`: RFC 7644 §3.3, or
+    /// with `profile`, a rule of that identity-provider profile (as the
+    /// loader resolves it).
+    pub fn citing(mut self, level: Level, profile: Option<&str>) -> CheckResult {
+        let requirement = match profile {
+            Some(profile) => ResolvedRequirement {
+                id: Some(format!("{}-01", profile.to_uppercase())),
+                rfc: 0,
+                section: String::new(),
+                level,
+                profile: Some(profile.to_string()),
+                text: None,
+            },
+            None => ResolvedRequirement {
+                id: None,
+                rfc: 7644,
+                section: "3.3".to_string(),
+                level,
+                profile: None,
+                text: None,
+            },
+        };
+        self.requirements.push(requirement);
+        self
     }
 }

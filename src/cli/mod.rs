@@ -67,7 +67,8 @@ pub enum Command {
     Coverage(CoverageArgs),
     /// Start the built-in reference SCIM server (in memory, for tests and demos).
     Serve(ServeArgs),
-    /// Print the JSON Schema of the suite file format (or, with --report, of the JSON report).
+    /// Print the JSON Schema of the suite file format (or, with --report, of the
+    /// JSON report; with --profile, of a profile.yaml).
     Schema(SchemaArgs),
     /// Delete what an interrupted run created and left behind (from its state file).
     #[command(after_help = cleanup::exit_codes_help())]
@@ -80,8 +81,11 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// The JSON report's schema instead of the suite format's.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "profile")]
     pub report: bool,
+    /// The profile definition's (profile.yaml) schema instead of the suite format's.
+    #[arg(long)]
+    pub profile: bool,
 }
 
 #[derive(Debug, Args)]
@@ -328,6 +332,8 @@ pub fn main() -> ExitCode {
         Command::Schema(args) => {
             if args.report {
                 print!("{}", crate::report::document::report_schema_json());
+            } else if args.profile {
+                print!("{}", crate::suite::schema::profile_schema_json());
             } else {
                 print!("{}", crate::suite::schema::suite_schema_json());
             }

@@ -29,9 +29,10 @@ pub fn render(suites: &[LoadedSuite]) -> String {
                 .map(|s| ("  ", s))
                 .chain(check.cleanup.iter().map(|s| ("  cleanup: ", s)))
             {
-                requests += 1;
+                let copies = step.burst.map_or(1, |burst| burst.requests as usize);
+                requests += copies;
                 if is_write(step) {
-                    writes += 1;
+                    writes += copies;
                 }
                 out.push_str(&format!("{prefix}{}\n", request_line(step)));
             }
@@ -57,6 +58,12 @@ fn request_line(step: &Step) -> String {
     }
     if request.body.is_some() || request.raw_body.is_some() {
         line.push_str("  (with a body)");
+    }
+    if let Some(burst) = step.burst {
+        line.push_str(&format!(
+            "  (×{} at {}/s, a load burst)",
+            burst.requests, burst.rate
+        ));
     }
     line
 }

@@ -5,13 +5,16 @@ use std::time::{Duration, Instant};
 use regex::Regex;
 use serde_json::{Map, Value};
 
+use super::burst::{BurstAnswer, BurstProblem, BurstTally, scheduled_offset};
 use super::template::{Context, TemplateError};
 use super::{Mismatch, includes, matchers, path, predicate};
 use crate::http::client::{Exchange, HttpClient, OutgoingRequest, Response};
 use crate::runner::ledger::{Ledger, created_location};
 use crate::scim::discovery::{ConditionOutcome, Discovery};
 use crate::scim::schema::SchemaRegistry;
-use crate::suite::model::{Expect, Request, RetryUntil, Severity, SkipWhen, StatusSet, Step};
+use crate::suite::model::{
+    Burst, Expect, Request, RetryUntil, Severity, SkipWhen, StatusSet, Step,
+};
 use crate::suite::{LoadedCheck, LoadedSuite};
 use crate::verdict::{CheckResult, Measurement, StepFailure, Verdict};
 
@@ -110,6 +113,7 @@ async fn run_reserved(
 
     let severity = loaded.severity();
     let mut timing = Timing::default();
+    let mut notes: Vec<String> = Vec::new();
     for (index, step) in check.steps.iter().enumerate() {
         let name = step_name(step, index);
         let outcome = run_step(
@@ -124,6 +128,7 @@ async fn run_reserved(
         .await;
         match outcome {
             StepOutcome::Passed => {}
+            StepOutcome::PassedWithNote(note) => notes.push(note),
             StepOutcome::NotApplicable(reason) => {
                 result.verdict = Verdict::Skip;
                 result.message = reason;
@@ -161,6 +166,9 @@ async fn run_reserved(
         }
     }
 
+    if result.verdict == Verdict::Pass && result.message.is_empty() {
+        result.message = notes.join("; ");
+    }
     result.measurements = timing.measurements;
     for (index, step) in check.cleanup.iter().enumerate() {
         let name = step
@@ -190,6 +198,8 @@ fn step_name(step: &Step, index: usize) -> String {
 
 enum StepOutcome {
     Passed,
+    /// Passed, with something worth reporting (a burst's throughput).
+    PassedWithNote(String),
     NotApplicable(String),
     CouldNotTest(String),
     Failed(StepFailure),
@@ -226,6 +236,9 @@ async fn run_step(
     exchanges: &mut Vec<Exchange>,
     timing: &mut Timing,
 ) -> StepOutcome {
+    if let Some(burst) = step.burst {
+        return run_burst(env, ctx, step, burst, name, check_id, exchanges, timing).await;
+    }
     let request = match render_request(ctx, &step.request) {
         Ok(request) => request,
         Err(err) => {
@@ -331,6 +344,145 @@ async fn run_step(
                 .redactor()
                 .redact(&predicate::truncate(&response.body_text, EXCERPT_CHARS))
         }),
+        mismatches,
+    })
+}
+
+/// Sends a burst step's request `burst.requests` times at `burst.rate` per
+/// second, each copy once (no retries: a 429 is an answer here), and judges
+/// every answer and the pace. The report keeps the first exchange and the
+/// first that broke an expectation.
+#[allow(clippy::too_many_arguments)]
+async fn run_burst(
+    env: &CheckEnv<'_>,
+    ctx: &mut Context,
+    step: &Step,
+    burst: Burst,
+    name: &str,
+    check_id: &str,
+    exchanges: &mut Vec<Exchange>,
+    timing: &mut Timing,
+) -> StepOutcome {
+    if let Some(limit) = env.client.rate_limit()
+        && limit < burst.rate
+    {
+        return StepOutcome::NotApplicable(format!(
+            "--rate {limit} keeps scimspec below this burst's {} requests per second",
+            burst.rate
+        ));
+    }
+    let count = burst.requests as usize;
+    // Every copy is rendered before the first is sent: a template error
+    // stops the step before any load reaches the server.
+    let mut requests = Vec::with_capacity(count);
+    for index in 0..count {
+        ctx.set("burst", serde_json::json!({ "index": index }));
+        match render_request(ctx, &step.request) {
+            Ok(request) => requests.push(request),
+            Err(err) => {
+                let why = ctx.why_undefined(&err);
+                return StepOutcome::CouldNotTest(format!("template: {err}{why}"));
+            }
+        }
+    }
+    if let Some(delay) = step.delay_ms {
+        tokio::time::sleep(Duration::from_millis(delay.min(60_000))).await;
+    }
+    let client = env.client.without_retries();
+    let start = tokio::time::Instant::now();
+    let sends = requests.iter().enumerate().map(|(index, request)| {
+        let client = &client;
+        async move {
+            tokio::time::sleep_until(start + scheduled_offset(index, burst.rate)).await;
+            let sent = Instant::now();
+            let (exchange, response) = client.send(request).await;
+            (sent, Instant::now(), exchange, response)
+        }
+    });
+    let results = futures::future::join_all(sends).await;
+
+    let mut answers = Vec::with_capacity(count);
+    let mut first_exchange = None;
+    let mut first_failure: Option<(Exchange, String, Option<Response>)> = None;
+    for (index, (sent, received, exchange, response)) in results.into_iter().enumerate() {
+        let request_line = format!("{} {}", exchange.method, exchange.url);
+        let problem = match &response {
+            Err(err) => Some(BurstProblem {
+                kind: "no answer".into(),
+                detail: format!("{request_line}: {err}"),
+            }),
+            Ok(response) => {
+                note_in_ledger(env, check_id, &requests[index], response);
+                ctx.set("burst", serde_json::json!({ "index": index }));
+                set_response_vars(ctx, response);
+                let mismatches =
+                    evaluate_expect(&step.expect, response, ctx, &env.discovery.registry);
+                mismatches.first().map(|first| BurstProblem {
+                    kind: if first.path == "status" {
+                        response.status.to_string()
+                    } else {
+                        format!("{} with {}", response.status, first.path)
+                    },
+                    detail: first.to_string(),
+                })
+            }
+        };
+        if let (Some(series), Ok(_)) = (&step.measure, &response) {
+            timing.measurements.push(Measurement {
+                series: series.clone(),
+                step: name.to_string(),
+                micros: received.saturating_duration_since(sent).as_micros() as u64,
+                attempts: 1,
+                converged: true,
+            });
+        }
+        if problem.is_some() && first_failure.is_none() {
+            first_failure = Some((exchange, request_line, response.ok()));
+        } else if first_exchange.is_none() {
+            first_exchange = Some(exchange);
+        }
+        answers.push(BurstAnswer {
+            sent,
+            received,
+            problem,
+        });
+    }
+    if let Some(step_name) = &step.name
+        && let Some(last) = answers.iter().map(|a| a.received).max()
+    {
+        timing.responded.insert(step_name.clone(), last);
+    }
+    exchanges.extend(first_exchange);
+    let tally = BurstTally::of(&answers, burst.rate);
+    let mismatches = tally.mismatches(Duration::from_millis(burst.max_lag_ms));
+    if mismatches.is_empty() {
+        return StepOutcome::PassedWithNote(tally.summary());
+    }
+    let (request_line, status, excerpt) = match first_failure {
+        Some((exchange, request_line, response)) => {
+            exchanges.push(exchange);
+            let status = response.as_ref().map(|r| r.status);
+            let excerpt = response.filter(|r| !r.body_text.is_empty()).map(|r| {
+                env.client
+                    .redactor()
+                    .redact(&predicate::truncate(&r.body_text, EXCERPT_CHARS))
+            });
+            (request_line, status, excerpt)
+        }
+        None => (
+            exchanges
+                .last()
+                .map(|e| format!("{} {}", e.method, e.url))
+                .unwrap_or_default(),
+            exchanges.last().and_then(|e| e.status),
+            None,
+        ),
+    };
+    StepOutcome::Failed(StepFailure {
+        step: name.to_string(),
+        request: format!("{request_line} (×{count} at {}/s)", burst.rate),
+        status,
+        response_excerpt: excerpt,
         mismatches,
     })
 }

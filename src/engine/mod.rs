@@ -1,5 +1,6 @@
 //! The check engine: runs one check's steps against a target and decides its verdict.
 
+mod burst;
 mod check;
 pub mod includes;
 pub mod matchers;

@@ -272,6 +272,20 @@ impl HttpClient {
         (client, journal)
     }
 
+    /// A clone that sends every request once: no retry after 429, 503 or a
+    /// broken connection (a load burst counts those as answers). The OAuth
+    /// renewal after a 401 still applies.
+    pub fn without_retries(&self) -> HttpClient {
+        let mut client = self.clone();
+        client.options.retry.max_retries = 0;
+        client
+    }
+
+    /// The run-wide request rate limit (`--rate`), if any.
+    pub fn rate_limit(&self) -> Option<f64> {
+        self.options.rate
+    }
+
     pub fn base_url(&self) -> &str {
         &self.base
     }

@@ -172,16 +172,27 @@ pub fn severity_label(severity: Severity) -> &'static str {
     }
 }
 
-/// Verdict counts per level, strongest first.
-pub fn by_level(results: &[&CheckResult]) -> Vec<(Severity, VerdictCounts)> {
-    [Severity::Must, Severity::Should, Severity::May]
+/// The RFC score per level, strongest first: verdict counts of the RFC
+/// checks only, the ones the summary's MUST/SHOULD percentages count
+/// (profile checks are judged apart, see [`profile_outcomes`]). None when
+/// the run has no RFC check, e.g. `--profile entra` alone.
+pub fn rfc_by_level(results: &[&CheckResult]) -> Option<Vec<(Severity, VerdictCounts)>> {
+    let rfc: Vec<&CheckResult> = results
+        .iter()
+        .copied()
+        .filter(|r| !r.is_profile_check())
+        .collect();
+    if rfc.is_empty() {
+        return None;
+    }
+    let levels = [Severity::Must, Severity::Should, Severity::May]
         .into_iter()
         .map(|level| {
-            let counts =
-                VerdictCounts::of(results.iter().copied().filter(|r| severity(r) == level));
+            let counts = VerdictCounts::of(rfc.iter().copied().filter(|r| severity(r) == level));
             (level, counts)
         })
-        .collect()
+        .collect();
+    Some(levels)
 }
 
 /// `RFC 7644 §3.3 MUST (P-3.3-02): paraphrase`, one line per requirement.
@@ -236,4 +247,63 @@ pub fn explanation(result: &CheckResult) -> String {
         out.push_str(&format!("cleanup: {note}\n"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::Summary;
+    use crate::suite::model::Level;
+
+    #[test]
+    fn the_by_level_table_counts_rfc_checks_only() {
+        let results = [
+            CheckResult::stub("rfc.pass", Verdict::Pass).citing(Level::Must, None),
+            CheckResult::stub("rfc.fail", Verdict::Fail).citing(Level::Must, None),
+            CheckResult::stub("rfc.warn", Verdict::Warn).citing(Level::Should, None),
+            CheckResult::stub("entra.fail", Verdict::Fail).citing(Level::Must, Some("entra")),
+            CheckResult::stub("entra.warn", Verdict::Warn).citing(Level::Should, Some("entra")),
+            CheckResult::stub("entra.may", Verdict::Pass).citing(Level::May, Some("entra")),
+        ];
+        let refs: Vec<&CheckResult> = results.iter().collect();
+        let levels = rfc_by_level(&refs).expect("the run has RFC checks");
+        let must = VerdictCounts {
+            pass: 1,
+            fail: 1,
+            ..VerdictCounts::default()
+        };
+        let should = VerdictCounts {
+            warn: 1,
+            ..VerdictCounts::default()
+        };
+        assert_eq!(
+            levels,
+            vec![
+                (Severity::Must, must),
+                (Severity::Should, should),
+                (Severity::May, VerdictCounts::default()),
+            ]
+        );
+        // The same checks the summary's percentages count.
+        let summary = Summary::from_results(results.iter());
+        assert_eq!(summary.must_judged, must.pass + must.fail);
+        assert_eq!(summary.must_passed, must.pass);
+        assert_eq!(summary.should_judged, should.pass + should.warn);
+        // The profile's own outcome still sees its checks.
+        let outcomes = profile_outcomes(&refs);
+        assert_eq!(outcomes.len(), 1);
+        assert_eq!(outcomes[0].counts.fail, 1);
+        assert_eq!(outcomes[0].counts.total(), 3);
+    }
+
+    #[test]
+    fn a_run_of_profile_checks_only_has_no_by_level_table() {
+        let results = [
+            CheckResult::stub("entra.pass", Verdict::Pass).citing(Level::Must, Some("entra")),
+            CheckResult::stub("okta.fail", Verdict::Fail).citing(Level::Must, Some("okta")),
+        ];
+        let refs: Vec<&CheckResult> = results.iter().collect();
+        assert_eq!(rfc_by_level(&refs), None);
+        assert_eq!(rfc_by_level(&[]), None);
+    }
 }

@@ -8,7 +8,8 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::grouping::{
-    SectionGroup, VerdictCounts, by_level, by_section, profile_outcomes, severity, severity_label,
+    SectionGroup, VerdictCounts, by_section, profile_outcomes, rfc_by_level, severity,
+    severity_label,
 };
 use super::record::RunRecord;
 use crate::http::client::Exchange;
@@ -142,12 +143,15 @@ pub fn render(record: &RunRecord) -> String {
                     }
                 }
                 @if record.fatal.is_none() {
-                    h2 { "Compliance by level" }
-                    table id="scores-by-level" {
-                        (score_header("Level"))
-                        @for (level, counts) in by_level(&results) {
-                            @if counts.total() > 0 {
-                                (score_row(severity_label(level), &counts))
+                    // Profile checks are judged apart (the profile banners above).
+                    @if let Some(levels) = rfc_by_level(&results) {
+                        h2 { "RFC score by level" }
+                        table id="scores-by-level" {
+                            (score_header("Level"))
+                            @for (level, counts) in levels {
+                                @if counts.total() > 0 {
+                                    (score_row(severity_label(level), &counts))
+                                }
                             }
                         }
                     }
@@ -354,4 +358,65 @@ fn pretty(body: &str) -> String {
         .ok()
         .and_then(|value| serde_json::to_string_pretty(&value).ok())
         .unwrap_or_else(|| body.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::Event;
+    use crate::suite::model::Level;
+
+    fn record(results: Vec<CheckResult>) -> RunRecord {
+        let mut record = RunRecord::default();
+        for (index, mut result) in results.into_iter().enumerate() {
+            result.order = (0, index);
+            record.apply(&Event::CheckFinished(Box::new(result)));
+        }
+        record
+    }
+
+    /// The by-level table's rows, as `label score pass fail warn skip error`.
+    fn level_rows(page: &str) -> Vec<String> {
+        let Some(start) = page.find("id=\"scores-by-level\"") else {
+            return Vec::new();
+        };
+        let table = &page[start..start + page[start..].find("</table>").unwrap_or(0)];
+        table
+            .split("<tr>")
+            .skip(2)
+            .map(|row| {
+                row.split("<td")
+                    .skip(1)
+                    .map(|cell| {
+                        let text = &cell[cell.find('>').map_or(0, |i| i + 1)..];
+                        text[..text.find("</td>").unwrap_or(text.len())].to_string()
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_by_level_table_is_the_rfc_score() {
+        let page = render(&record(vec![
+            CheckResult::stub("rfc.pass", Verdict::Pass).citing(Level::Must, None),
+            CheckResult::stub("entra.fail", Verdict::Fail).citing(Level::Must, Some("entra")),
+            CheckResult::stub("entra.warn", Verdict::Warn).citing(Level::Should, Some("entra")),
+        ]));
+        assert!(page.contains("<h2>RFC score by level</h2>"), "{page}");
+        // The profile's failure and warning are not in the RFC rows.
+        assert_eq!(level_rows(&page), vec!["MUST 100.0% 1 0 0 0 0"]);
+        assert!(page.contains("Profile entra: NOT compatible"), "{page}");
+    }
+
+    #[test]
+    fn a_run_of_profile_checks_only_has_no_by_level_table() {
+        let page = render(&record(vec![
+            CheckResult::stub("entra.pass", Verdict::Pass).citing(Level::Must, Some("entra")),
+        ]));
+        assert!(!page.contains("scores-by-level"), "{page}");
+        assert!(!page.contains("RFC score by level"), "{page}");
+        assert!(page.contains("Profile entra: compatible"), "{page}");
+    }
 }

@@ -3,7 +3,7 @@
 //! and level, then the failures with their RFC references.
 
 use super::grouping::{
-    VerdictCounts, by_level, by_section, explanation, profile_outcomes, requirement_lines,
+    VerdictCounts, by_section, explanation, profile_outcomes, requirement_lines, rfc_by_level,
     severity_label,
 };
 use super::record::RunRecord;
@@ -59,14 +59,18 @@ pub fn render(record: &RunRecord) -> String {
         summary.errored
     ));
 
-    out.push_str("| Level | Score | Pass | Fail | Warn | Skip | Error |\n");
-    out.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
-    for (level, counts) in by_level(&results) {
-        if counts.total() > 0 {
-            out.push_str(&row(severity_label(level), &counts));
+    // Profile checks are judged apart (the profile lines below).
+    if let Some(levels) = rfc_by_level(&results) {
+        out.push_str("**RFC score by level:**\n\n");
+        out.push_str("| Level | Score | Pass | Fail | Warn | Skip | Error |\n");
+        out.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
+        for (level, counts) in levels {
+            if counts.total() > 0 {
+                out.push_str(&row(severity_label(level), &counts));
+            }
         }
+        out.push('\n');
     }
-    out.push('\n');
 
     let outcomes = profile_outcomes(&results);
     if !outcomes.is_empty() {
@@ -169,4 +173,52 @@ fn html(value: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::Event;
+    use crate::suite::model::Level;
+    use crate::verdict::CheckResult;
+
+    fn record(results: Vec<CheckResult>) -> RunRecord {
+        let mut record = RunRecord::default();
+        for (index, mut result) in results.into_iter().enumerate() {
+            result.order = (0, index);
+            record.apply(&Event::CheckFinished(Box::new(result)));
+        }
+        record
+    }
+
+    #[test]
+    fn the_by_level_table_is_the_rfc_score() {
+        let text = render(&record(vec![
+            CheckResult::stub("rfc.pass", Verdict::Pass).citing(Level::Must, None),
+            CheckResult::stub("entra.fail", Verdict::Fail).citing(Level::Must, Some("entra")),
+            CheckResult::stub("entra.warn", Verdict::Warn).citing(Level::Should, Some("entra")),
+        ]));
+        assert!(text.contains("**RFC score by level:**"), "{text}");
+        // The profile's failure and warning are not in the RFC rows ...
+        assert!(
+            text.contains("| MUST | 100.0% | 1 | 0 | 0 | 0 | 0 |\n"),
+            "{text}"
+        );
+        assert!(!text.contains("| SHOULD |"), "{text}");
+        // ... but in the profile's own line.
+        assert!(
+            text.contains("entra: NOT compatible (1 blocking finding(s), 1 warning(s)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_run_of_profile_checks_only_has_no_by_level_table() {
+        let text = render(&record(vec![
+            CheckResult::stub("entra.pass", Verdict::Pass).citing(Level::Must, Some("entra")),
+        ]));
+        assert!(!text.contains("RFC score by level"), "{text}");
+        assert!(!text.contains("| Level |"), "{text}");
+        assert!(text.contains("entra: compatible"), "{text}");
+    }
 }

@@ -38,7 +38,7 @@ impl Summary {
             .max()
             .unwrap_or(Severity::Must);
         // Profile findings are reported per profile, not in the RFC score.
-        if result.requirements.iter().any(|r| r.profile.is_some()) {
+        if result.is_profile_check() {
             return;
         }
         let passed = result.verdict == Verdict::Pass;

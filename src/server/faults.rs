@@ -182,6 +182,8 @@ faults! {
     PatchStringBooleansRejected => ("patch-string-booleans-rejected", 0, "entra", "PATCH values \"True\"/\"False\" for boolean attributes answer 400 (Entra's legacy shape)"),
     MemberRemoveValueIgnored => ("member-remove-value-ignored", 0, "entra", "PATCH remove of members with a value array and no filter removes every member (Entra's legacy shape)"),
     ManagerStringRejected => ("manager-string-rejected", 0, "entra", "a bare manager id string as PATCH value answers 400"),
+    QueriesRateLimited => ("queries-rate-limited", 0, "entra", "user queries beyond 10 per second answer 429 with Retry-After: 1 (below the 25 per second Entra asks of gallery apps)"),
+    QueriesSerialized => ("queries-serialized", 0, "entra", "user queries are answered one at a time, 100 ms each (10 per second): a burst queues up"),
     // -- profiles okta and interop: add new faults below --
     GroupRenameIgnored => ("group-rename-ignored", 0, "okta", "PATCH on a group applies only operations on members: a displayName replace (Okta's path-less rename) answers 200 and changes nothing"),
     UnknownAttributesIgnored => ("unknown-attributes-ignored", 0, "interop", "attributes and schema URIs a resource type does not define are silently dropped from POST and PUT bodies"),

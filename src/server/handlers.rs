@@ -1239,6 +1239,33 @@ pub async fn list(
     Path(endpoint): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
+    // The load faults touch user queries only, as a slow or throttled user
+    // lookup (the identity provider's matching query) does in practice.
+    let user_query = endpoint == "Users"
+        && query_pairs(&raw)
+            .iter()
+            .any(|(key, _)| key.eq_ignore_ascii_case("filter"));
+    if user_query && state.faults.has(Fault::QueriesRateLimited) && state.query_over_limit() {
+        let mut response = error_response(
+            &state,
+            &ScimError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                None,
+                "too many requests: at most 10 user queries per second",
+            ),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return response;
+    }
+    let _worker = if user_query && state.faults.has(Fault::QueriesSerialized) {
+        let worker = state.query_worker.lock().await;
+        tokio::time::sleep(std::time::Duration::from_millis(super::SERIAL_QUERY_MS)).await;
+        Some(worker)
+    } else {
+        None
+    };
     let result = (|| {
         let resource_type = resource_type_for(&state, &endpoint)?;
         let pairs = query_pairs(&raw);

@@ -70,8 +70,17 @@ pub struct AppState {
     /// The versions PUT and PATCH replaced, with when: what the
     /// `stale-reads` fault answers GET with for a while.
     replaced: Mutex<HashMap<(String, String), (Stored, std::time::Instant)>>,
+    /// When recent user queries arrived (`queries-rate-limited`).
+    recent_queries: Mutex<std::collections::VecDeque<std::time::Instant>>,
+    /// One user query at a time (`queries-serialized`).
+    query_worker: tokio::sync::Mutex<()>,
     log_requests: bool,
 }
+
+/// `queries-rate-limited`: user queries allowed in any one second.
+const QUERY_RATE_LIMIT: usize = 10;
+/// `queries-serialized`: what each user query costs.
+const SERIAL_QUERY_MS: u64 = 100;
 
 /// How long the `stale-reads` fault keeps answering the previous version.
 const STALE_READ_MS: u128 = 1000;
@@ -117,6 +126,26 @@ impl AppState {
         let replaced = self.replaced.lock().ok()?;
         let (stored, at) = replaced.get(&(resource_type.to_string(), id.to_string()))?;
         (at.elapsed().as_millis() < STALE_READ_MS).then(|| stored.clone())
+    }
+
+    /// `queries-rate-limited`: whether one more user query now would exceed
+    /// the limit (a sliding one-second window); counts it when it does not.
+    fn query_over_limit(&self) -> bool {
+        let Ok(mut recent) = self.recent_queries.lock() else {
+            return false;
+        };
+        let now = std::time::Instant::now();
+        while recent
+            .front()
+            .is_some_and(|at| now.duration_since(*at).as_millis() >= 1000)
+        {
+            recent.pop_front();
+        }
+        if recent.len() >= QUERY_RATE_LIMIT {
+            return true;
+        }
+        recent.push_back(now);
+        false
     }
 
     fn graveyard_get(&self, resource_type: &str, id: &str) -> Option<Stored> {
@@ -204,6 +233,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         )),
         graveyard: Mutex::new(HashMap::new()),
         replaced: Mutex::new(HashMap::new()),
+        recent_queries: Mutex::new(std::collections::VecDeque::new()),
+        query_worker: tokio::sync::Mutex::new(()),
         log_requests: config.log_requests,
     });
     let _ = state.base_url.set(base_url.clone());

@@ -570,6 +570,34 @@ fn validate_step(step: &Step) -> Result<(), (String, String)> {
             ));
         }
     }
+    if let Some(burst) = &step.burst {
+        let method = request.method.to_ascii_uppercase();
+        let search = method == "POST" && request.path.trim_end_matches('/').ends_with(".search");
+        if method != "GET" && !search {
+            return Err(here(
+                "burst",
+                "burst: only GET and POST /.search requests may be sent in a burst".into(),
+            ));
+        }
+        if !(1..=1000).contains(&burst.requests) {
+            return Err(here(
+                "burst",
+                "burst.requests must be between 1 and 1000".into(),
+            ));
+        }
+        if !(burst.rate > 0.0 && burst.rate <= 200.0) {
+            return Err(here(
+                "burst",
+                "burst.rate must be more than 0 and at most 200 per second".into(),
+            ));
+        }
+        if step.retry_until.is_some() || !step.capture.is_empty() || step.measure_from.is_some() {
+            return Err(here(
+                "burst",
+                "a burst step cannot also poll (retry_until), capture or measure_from".into(),
+            ));
+        }
+    }
     if step.measure_from.is_some() && step.measure.is_none() {
         return Err(here(
             "measure_from",
@@ -811,6 +839,55 @@ checks:
             "{method: POST, path: /Users/.search}",
         );
         assert!(parse_suite("demo.yaml", &search).is_ok());
+    }
+
+    #[test]
+    fn burst_steps_are_bounded_and_read_only() {
+        let with = |extra: &str| {
+            GOOD.replace(
+                "      - request: {method: GET, path: /Users}\n",
+                &format!("      - request: {{method: GET, path: /Users}}\n{extra}"),
+            )
+        };
+        let suite = parse_suite(
+            "demo.yaml",
+            &with("        burst: {requests: 75, rate: 25}\n"),
+        )
+        .unwrap();
+        let burst = suite.checks[0].check.steps[0].burst.unwrap();
+        assert_eq!(
+            (burst.requests, burst.rate, burst.max_lag_ms),
+            (75, 25.0, 1000)
+        );
+        for (extra, why) in [
+            (
+                "        burst: {requests: 0, rate: 25}\n",
+                "between 1 and 1000",
+            ),
+            (
+                "        burst: {requests: 1001, rate: 25}\n",
+                "between 1 and 1000",
+            ),
+            ("        burst: {requests: 10, rate: 0}\n", "at most 200"),
+            ("        burst: {requests: 10, rate: 201}\n", "at most 200"),
+            (
+                "        burst: {requests: 10, rate: 5}\n        retry_until: {timeout_ms: 100}\n",
+                "cannot also poll",
+            ),
+            (
+                "        burst: {requests: 10, rate: 5}\n        capture: {x: status}\n",
+                "cannot also poll",
+            ),
+        ] {
+            let err = parse_suite("demo.yaml", &with(extra)).unwrap_err();
+            assert!(err.message.contains(why), "{extra}: {err}");
+        }
+        let write = with("        burst: {requests: 10, rate: 5}\n").replace(
+            "{method: GET, path: /Users}",
+            "{method: POST, path: /Users}",
+        );
+        let err = parse_suite("demo.yaml", &write).unwrap_err();
+        assert!(err.message.contains("only GET"), "{err}");
     }
 
     #[test]

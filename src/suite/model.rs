@@ -250,6 +250,33 @@ pub struct Step {
     /// from a write until a later read reflects it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measure_from: Option<String>,
+    /// Send the request many times on a fixed schedule (a load burst) and
+    /// judge every answer by `expect`, plus whether the server kept pace.
+    /// Only GET and POST `/.search`: a burst never writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burst: Option<Burst>,
+}
+
+/// A bounded load burst: `requests` copies of a step's request, started at
+/// `rate` per second whether or not earlier ones have been answered (open
+/// loop, as an identity provider's provisioning engine sends), each without
+/// retries. `{{ burst.index }}` (0-based) renders differently per copy.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Burst {
+    /// How many requests (1 to 1000).
+    pub requests: u32,
+    /// Requests started per second (more than 0, at most 200).
+    pub rate: f64,
+    /// The server keeps pace when the last answer arrives within this long
+    /// after the last request was started (default 1000 ms): a server that
+    /// falls behind builds a queue, and the lag grows with the burst.
+    #[serde(default = "default_burst_lag")]
+    pub max_lag_ms: u64,
+}
+
+fn default_burst_lag() -> u64 {
+    1000
 }
 
 /// How a polling step re-sends its request.

@@ -51,3 +51,31 @@ fn the_committed_report_schema_matches_the_code() {
     let output = scimspec().args(["schema", "--report"]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&output.stdout), generated);
 }
+
+#[test]
+fn the_committed_profile_schema_matches_the_code() {
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/profile.schema.json"
+    ))
+    .expect("docs/profile.schema.json exists");
+    let generated = scimspec::suite::schema::profile_schema_json();
+    assert!(
+        committed == generated,
+        "docs/profile.schema.json is stale: run `cargo run -- schema --profile > docs/profile.schema.json`"
+    );
+    let output = scimspec().args(["schema", "--profile"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), generated);
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(schema["title"], "ProfileDef");
+}
+
+#[test]
+fn the_schema_command_rejects_report_and_profile_together() {
+    let output = scimspec()
+        .args(["schema", "--report", "--profile"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+}

@@ -174,6 +174,67 @@ fn hidden_soft_deleted_users_make_the_entra_profile_not_compatible() {
     assert_eq!(output.status.code(), Some(1));
 }
 
+/// The 25-per-second burst: a server that keeps up passes with its
+/// throughput; one that throttles below it, or queues, warns (Microsoft's
+/// gallery requirement is a SHOULD of the profile) with what went wrong.
+#[test]
+fn the_entra_burst_catches_throttling_and_queueing() {
+    let burst = |faults: &[Fault]| {
+        let server = reference::spawn(faults);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        scimspec()
+            .args(["run", "--target", &server.base_url, "--profile", "entra"])
+            .args(["--only", "entra.throughput.matching-burst"])
+            .arg("--report-json")
+            .arg(&path)
+            .env("SCIM_TOKEN", TOKEN)
+            .output()
+            .unwrap();
+        let report = read_report(&path);
+        result(&report, "entra.throughput.matching-burst").clone()
+    };
+    let clean = burst(&[]);
+    assert_eq!(clean["verdict"], "pass", "{clean}");
+    let message = clean["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("75 requests at 25/s all answered"),
+        "{message}"
+    );
+    let samples = clean["measurements"].as_array().unwrap();
+    assert_eq!(samples.len(), 75);
+    assert!(samples.iter().all(|m| m["series"] == "entra.burst"));
+    // The first exchange only, not 75.
+    assert_eq!(clean["exchanges"].as_array().unwrap().len(), 1);
+
+    let throttled = burst(&[Fault::QueriesRateLimited]);
+    assert_eq!(throttled["verdict"], "warn", "{throttled}");
+    let message = throttled["message"].as_str().unwrap();
+    assert!(message.contains("× 429"), "{message}");
+    assert_eq!(throttled["failure"]["status"], 429);
+    // Answers are not retried inside a burst: each 429 counts once.
+    assert!(
+        throttled["exchanges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["retries"].as_array().is_none_or(Vec::is_empty)),
+        "{throttled}"
+    );
+
+    let queued = burst(&[Fault::QueriesSerialized]);
+    assert_eq!(queued["verdict"], "warn", "{queued}");
+    let mismatch = &queued["failure"]["mismatches"][0];
+    assert_eq!(mismatch["path"], "burst pace", "{queued}");
+    assert!(
+        mismatch["actual"]
+            .as_str()
+            .unwrap()
+            .contains("requests per second"),
+        "{mismatch}"
+    );
+}
+
 #[test]
 fn stale_reads_fail_read_after_write_and_show_as_revocation_latency() {
     let report = run_against(&[Fault::StaleReads]);

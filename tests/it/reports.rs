@@ -298,6 +298,7 @@ fn check_tap(path: &Path) {
 fn check_markdown(path: &Path) {
     let text = std::fs::read_to_string(path).unwrap();
     assert!(text.starts_with("## scimspec: failures\n"), "{text}");
+    assert!(text.contains("**RFC score by level:**"), "{text}");
     assert!(text.contains("| Level | Score | Pass | Fail | Warn | Skip | Error |"));
     assert!(
         text.contains("| MUST | 50.0% | 1 | 1 | 0 | 1 | 1 |"),

@@ -115,6 +115,18 @@ pub fn explain(args: &ExplainArgs) -> u8 {
             step.request.method,
             step.request.path
         );
+        if let Some(burst) = step.burst {
+            println!(
+                "     a load burst: ×{} at {}/s, each answer judged; the last answer within {} ms of the last request",
+                burst.requests, burst.rate, burst.max_lag_ms
+            );
+        }
+        if let Some(retry) = step.retry_until {
+            println!(
+                "     polls every {} ms for at most {} ms until its expectations hold",
+                retry.interval_ms, retry.timeout_ms
+            );
+        }
         if let Some(status) = &step.expect.status {
             let codes: Vec<String> = status.codes().iter().map(u16::to_string).collect();
             println!("     expects status {}", codes.join(" or "));

@@ -390,62 +390,83 @@ async fn run_burst(
     }
     let client = env.client.without_retries();
     let start = tokio::time::Instant::now();
+    // Each copy is judged as soon as it is answered, and only the verdict,
+    // the timings, the exchange and an excerpt are kept: bodies of 75
+    // concurrent answers are not held until the burst ends.
+    let template = &*ctx;
     let sends = requests.iter().enumerate().map(|(index, request)| {
         let client = &client;
         async move {
             tokio::time::sleep_until(start + scheduled_offset(index, burst.rate)).await;
             let sent = Instant::now();
             let (exchange, response) = client.send(request).await;
-            (sent, Instant::now(), exchange, response)
+            let received = Instant::now();
+            let request_line = format!("{} {}", exchange.method, exchange.url);
+            let (problem, status, excerpt) = match response {
+                Err(err) => (
+                    Some(BurstProblem {
+                        kind: "no answer".into(),
+                        detail: format!("{request_line}: {err}"),
+                    }),
+                    None,
+                    None,
+                ),
+                Ok(response) => {
+                    note_in_ledger(env, check_id, request, &response);
+                    let mut copy = template.clone();
+                    copy.set("burst", serde_json::json!({ "index": index }));
+                    set_response_vars(&mut copy, &response);
+                    let mismatches =
+                        evaluate_expect(&step.expect, &response, &copy, &env.discovery.registry);
+                    let problem = mismatches.first().map(|first| BurstProblem {
+                        kind: if first.path == "status" {
+                            response.status.to_string()
+                        } else {
+                            format!("{} with {}", response.status, first.path)
+                        },
+                        detail: first.to_string(),
+                    });
+                    let excerpt =
+                        (problem.is_some() && !response.body_text.is_empty()).then(|| {
+                            env.client
+                                .redactor()
+                                .redact(&predicate::truncate(&response.body_text, EXCERPT_CHARS))
+                        });
+                    (problem, Some(response.status), excerpt)
+                }
+            };
+            let answer = BurstAnswer {
+                sent,
+                received,
+                problem,
+            };
+            (answer, status, exchange, request_line, excerpt)
         }
     });
     let results = futures::future::join_all(sends).await;
 
     let mut answers = Vec::with_capacity(count);
     let mut first_exchange = None;
-    let mut first_failure: Option<(Exchange, String, Option<Response>)> = None;
-    for (index, (sent, received, exchange, response)) in results.into_iter().enumerate() {
-        let request_line = format!("{} {}", exchange.method, exchange.url);
-        let problem = match &response {
-            Err(err) => Some(BurstProblem {
-                kind: "no answer".into(),
-                detail: format!("{request_line}: {err}"),
-            }),
-            Ok(response) => {
-                note_in_ledger(env, check_id, &requests[index], response);
-                ctx.set("burst", serde_json::json!({ "index": index }));
-                set_response_vars(ctx, response);
-                let mismatches =
-                    evaluate_expect(&step.expect, response, ctx, &env.discovery.registry);
-                mismatches.first().map(|first| BurstProblem {
-                    kind: if first.path == "status" {
-                        response.status.to_string()
-                    } else {
-                        format!("{} with {}", response.status, first.path)
-                    },
-                    detail: first.to_string(),
-                })
-            }
-        };
-        if let (Some(series), Ok(_)) = (&step.measure, &response) {
+    let mut first_failure: Option<(Exchange, String, Option<u16>, Option<String>)> = None;
+    for (answer, status, exchange, request_line, excerpt) in results {
+        if let (Some(series), Some(_)) = (&step.measure, status) {
             timing.measurements.push(Measurement {
                 series: series.clone(),
                 step: name.to_string(),
-                micros: received.saturating_duration_since(sent).as_micros() as u64,
+                micros: answer
+                    .received
+                    .saturating_duration_since(answer.sent)
+                    .as_micros() as u64,
                 attempts: 1,
                 converged: true,
             });
         }
-        if problem.is_some() && first_failure.is_none() {
-            first_failure = Some((exchange, request_line, response.ok()));
+        if answer.problem.is_some() && first_failure.is_none() {
+            first_failure = Some((exchange, request_line, status, excerpt));
         } else if first_exchange.is_none() {
             first_exchange = Some(exchange);
         }
-        answers.push(BurstAnswer {
-            sent,
-            received,
-            problem,
-        });
+        answers.push(answer);
     }
     if let Some(step_name) = &step.name
         && let Some(last) = answers.iter().map(|a| a.received).max()
@@ -459,14 +480,8 @@ async fn run_burst(
         return StepOutcome::PassedWithNote(tally.summary());
     }
     let (request_line, status, excerpt) = match first_failure {
-        Some((exchange, request_line, response)) => {
+        Some((exchange, request_line, status, excerpt)) => {
             exchanges.push(exchange);
-            let status = response.as_ref().map(|r| r.status);
-            let excerpt = response.filter(|r| !r.body_text.is_empty()).map(|r| {
-                env.client
-                    .redactor()
-                    .redact(&predicate::truncate(&r.body_text, EXCERPT_CHARS))
-            });
             (request_line, status, excerpt)
         }
         None => (

@@ -1,53 +1,20 @@
 //! The shipped suites against a real third-party server: scim2-server 0.8.3,
-//! conformant on every point probed but one, recorded below with the RFC
-//! sentence it breaks. Expected: exactly those failures, no errors.
+//! conformant on nearly every point probed; each finding is recorded with the
+//! RFC sentence (or profile source) it breaks in
+//! interop/scim2-server/expected-findings.json. Expected: exactly those
+//! findings, no errors.
 
 use crate::support::{
-    ALL_PROFILES, describe_problems, http_get, ids_with, read_report, scim2_server, scimspec,
+    ALL_PROFILES, describe_problems, findings, http_get, read_report, scim2_server, scimspec,
 };
 
-/// Where scim2-server 0.8.3 and the RFC disagree, checked by hand.
-const KNOWN_SCIM2_SERVER_FAILURES: &[(&str, &str)] = &[
-    (
-        "users.create.attributes-on-write",
-        "RFC 7644 §3.9: clients may ask for a partial representation \"on any operation that returns a \
-     resource\"; with attributes \"the default list of attributes SHALL be overridden\". \
-     scim2-server ignores ?attributes=userName on POST /Users and returns displayName too.",
-    ),
-    (
-        "users.precis.width-uniqueness",
-        "RFC 7644 §5: \"Before comparing or evaluating the uniqueness of a \"userName\" ... service \
-     providers MUST use the ... (PRECIS) preparation and comparison rules described in Sections 3 \
-     and 4, respectively, of [RFC7613]\"; both username profiles of RFC 7613 §3 start with the \
-     width-mapping rule (fullwidth and halfwidth characters to their decompositions). \
-     scim2-server compares NFC lower-cased strings without width mapping, so a fullwidth \
-     spelling of a taken userName creates a second user.",
-    ),
-    (
-        "users.precis.filter-width",
-        "RFC 7644 §5 (PRECIS before comparing a userName, RFC 7613 §3 width mapping): \
-     scim2-server does not width-map, so userName eq with fullwidth letters misses the user.",
-    ),
-];
-
-/// Identity-provider profile warnings (SHOULD-level rules), checked by hand.
-const KNOWN_SCIM2_SERVER_PROFILE_WARNINGS: &[(&str, &str)] = &[
-    (
-        "entra.patch.manager",
-        "Entra sets the enterprise manager with a bare id string as the PATCH value (Microsoft's \
-         gallery validator, reports of real traffic); scim2-server's model wants an object and \
-         answers 400.",
-    ),
-    (
-        "entra.legacy.member-remove-value",
-        "Entra's legacy member removal ({op: Remove, path: members, value: [{value: id}]}) is \
-         refused by scim2-server (400: a remove operation carries no value); the compliant \
-         members[value eq ...] form works, so the aadOptscim062020 flag fixes it.",
-    ),
-];
+/// Every finding against scim2-server 0.8.3 (fail, error, warn), checked by
+/// hand and recorded with the RFC sentence or the profile source behind it.
+const EXPECTED: &str = "interop/scim2-server/expected-findings.json";
 
 #[test]
 fn shipped_suites_pass_against_scim2_server_and_clean_up() {
+    findings::check_recorded_file(EXPECTED);
     let Some(server) = scim2_server::start() else {
         return;
     };
@@ -63,22 +30,7 @@ fn shipped_suites_pass_against_scim2_server_and_clean_up() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let report = read_report(&report_path);
-    let mut failed = ids_with(&report, "fail");
-    failed.sort();
-    let mut known: Vec<String> = KNOWN_SCIM2_SERVER_FAILURES
-        .iter()
-        .map(|(id, reason)| {
-            assert!(!reason.is_empty());
-            id.to_string()
-        })
-        .collect();
-    known.sort();
-    assert_eq!(
-        failed,
-        known,
-        "failures against scim2-server differ from the recorded ones:\n{}\n{stdout}",
-        describe_problems(&report)
-    );
+    let recorded = findings::assert_recorded(EXPECTED, "scim2-server", &report);
     assert_eq!(
         report["summary"]["errored"],
         0,
@@ -89,29 +41,14 @@ fn shipped_suites_pass_against_scim2_server_and_clean_up() {
         report["summary"]["passed"].as_u64().unwrap() >= 40,
         "{stdout}"
     );
-    // Every identity-provider profile finds scim2-server compatible; its
-    // profile warnings are exactly the recorded ones.
+    // Every identity-provider profile finds scim2-server compatible (its
+    // profile findings are SHOULD-level warnings).
     for profile in report["profiles"].as_array().unwrap() {
         assert_eq!(profile["compatible"], true, "{profile}");
     }
     assert_eq!(report["profiles"].as_array().unwrap().len(), 3);
-    let mut profile_warnings: Vec<String> = ids_with(&report, "warn")
-        .into_iter()
-        .filter(|id| {
-            ["entra.", "okta.", "interop."]
-                .iter()
-                .any(|p| id.starts_with(p))
-        })
-        .collect();
-    profile_warnings.sort();
-    let mut known_warnings: Vec<&str> = KNOWN_SCIM2_SERVER_PROFILE_WARNINGS
-        .iter()
-        .map(|(id, _)| *id)
-        .collect();
-    known_warnings.sort();
-    assert_eq!(profile_warnings, known_warnings, "{stdout}");
-    let expected_code = if known.is_empty() { 0 } else { 1 };
-    assert_eq!(output.status.code(), Some(expected_code), "{stdout}");
+    let fails = recorded.keys().any(|(_, verdict)| verdict == "fail");
+    assert_eq!(output.status.code(), Some(i32::from(fails)), "{stdout}");
 
     // Everything the run created was deleted again.
     let (status, body) = http_get(

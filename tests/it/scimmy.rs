@@ -5,106 +5,18 @@
 //! interop/scimmy/expected-findings.json. This test asserts that the findings
 //! (check id and verdict, for every fail, error and warn) stay exactly those.
 //!
-//! When the suites change, `scripts/scimmy-findings.sh` prints the current
-//! findings merged with the recorded reasons (new ones marked TODO); check
-//! every new one against the RFC by hand before recording it.
+//! When the suites change, `scripts/interop-findings.sh` rewrites the file
+//! with the current findings, recorded reasons kept and new ones marked TODO;
+//! check every new one against the RFC by hand before recording it.
 
-use std::collections::BTreeMap;
-
-use serde_json::Value;
-
-use crate::support::{ALL_PROFILES, read_report, scimmy, scimspec};
+use crate::support::{ALL_PROFILES, findings, read_report, scimmy, scimspec};
 
 const EXPECTED: &str = "interop/scimmy/expected-findings.json";
-const FINDING_VERDICTS: [&str; 3] = ["fail", "error", "warn"];
-
-/// (check id, verdict) -> the recorded reason or the report's message.
-type Findings = BTreeMap<(String, String), String>;
-
-fn expected_findings() -> Findings {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(EXPECTED);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{EXPECTED}: {e}"));
-    let entries: Vec<Value> = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{EXPECTED} is not a JSON list: {e}"));
-    let mut findings = Findings::new();
-    for entry in &entries {
-        let field = |name: &str| {
-            entry[name]
-                .as_str()
-                .filter(|v| !v.trim().is_empty())
-                .unwrap_or_else(|| panic!("{EXPECTED}: entry without \"{name}\": {entry}"))
-                .to_string()
-        };
-        let (check, verdict, reason) = (field("check"), field("verdict"), field("reason"));
-        let requirement = field("requirement");
-        assert!(
-            FINDING_VERDICTS.contains(&verdict.as_str()),
-            "{EXPECTED}: {check}: verdict must be fail, error or warn, not {verdict}"
-        );
-        assert!(
-            !reason.starts_with("TODO"),
-            "{EXPECTED}: {check}: the reason is still a TODO; check it against the RFC"
-        );
-        let previous =
-            findings.insert((check.clone(), verdict), format!("{requirement}: {reason}"));
-        assert!(previous.is_none(), "{EXPECTED}: {check} is listed twice");
-    }
-    findings
-}
-
-fn actual_findings(report: &Value) -> Findings {
-    report["results"]
-        .as_array()
-        .expect("results array")
-        .iter()
-        .filter(|r| FINDING_VERDICTS.iter().any(|v| r["verdict"] == *v))
-        .map(|r| {
-            (
-                (
-                    r["id"].as_str().unwrap_or_default().to_string(),
-                    r["verdict"].as_str().unwrap_or_default().to_string(),
-                ),
-                r["message"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
-/// Readable difference: findings that are new, and recorded ones that went away.
-fn difference(expected: &Findings, actual: &Findings) -> String {
-    let mut out = String::new();
-    let new: Vec<_> = actual
-        .iter()
-        .filter(|(k, _)| !expected.contains_key(*k))
-        .collect();
-    let gone: Vec<_> = expected
-        .iter()
-        .filter(|(k, _)| !actual.contains_key(*k))
-        .collect();
-    if !new.is_empty() {
-        out.push_str(&format!(
-            "new findings ({}), not in {EXPECTED}:\n",
-            new.len()
-        ));
-        for ((check, verdict), message) in new {
-            out.push_str(&format!("  + {check} [{verdict}]: {message}\n"));
-        }
-    }
-    if !gone.is_empty() {
-        out.push_str(&format!(
-            "recorded findings that went away ({}):\n",
-            gone.len()
-        ));
-        for ((check, verdict), reason) in gone {
-            out.push_str(&format!("  - {check} [{verdict}] (recorded: {reason})\n"));
-        }
-    }
-    out
-}
 
 #[test]
 fn scimmy_findings_are_exactly_the_recorded_ones() {
-    let expected = expected_findings();
+    // The recorded file is checked before anything starts.
+    findings::check_recorded_file(EXPECTED);
     let Some(server) = scimmy::start() else {
         return;
     };
@@ -135,15 +47,7 @@ fn scimmy_findings_are_exactly_the_recorded_ones() {
         "too few checks passed against SCIMMY:\n{stdout}"
     );
 
-    let actual = actual_findings(&report);
-    let diff = difference(&expected, &actual);
-    assert!(
-        diff.is_empty(),
-        "the findings against SCIMMY changed.\n{diff}\nCheck each new finding by hand against \
-         the RFC, then record it with its reason in {EXPECTED} \
-         (scripts/scimmy-findings.sh prints the current findings merged with the recorded \
-         reasons); if a check is wrong, fix the check instead."
-    );
+    findings::assert_recorded(EXPECTED, "SCIMMY", &report);
 
     // The token never appears in the report.
     let text = std::fs::read_to_string(&report_path).unwrap();

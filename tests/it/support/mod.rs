@@ -1,6 +1,7 @@
 //! Shared test helpers: the scimspec binary, report parsing, local servers.
 
 pub mod fault_server;
+pub mod findings;
 pub mod hostile_server;
 pub mod reference;
 pub mod scim2_server;

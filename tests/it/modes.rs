@@ -1,9 +1,10 @@
-//! Run modes for live tenants and CI gates: --read-only, --fail-on, --min-score.
+//! Run modes for live tenants and CI gates (--read-only, --fail-on,
+//! --min-score), and a user-defined profile.
 
 use scimspec::server::faults::Fault;
 
 use crate::support::reference::{self, TOKEN};
-use crate::support::{read_report, scimspec};
+use crate::support::{describe_problems, read_report, scimspec};
 
 fn run(faults: &[Fault], extra: &[&str]) -> (Option<i32>, serde_json::Value) {
     let server = reference::spawn(faults);
@@ -97,5 +98,116 @@ fn coverage_reports_sections_levels_and_untestable_rows() {
     assert!(
         stdout.contains("Uncovered testable requirements"),
         "{stdout}"
+    );
+}
+
+/// A user's own identity-provider profile, without touching Rust: the
+/// profile.yaml of docs/suite-format.md plus a suite naming it, loaded with
+/// --suite. Judged under its own rules, apart from the RFC score; a broken
+/// MUST rule makes it "NOT compatible" and fails the run; a suite citing a
+/// rule the profile does not define is refused before any request.
+#[test]
+fn a_user_defined_profile_loads_runs_and_is_judged_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile_dir = dir.path().join("acme");
+    std::fs::create_dir(&profile_dir).unwrap();
+    std::fs::write(
+        profile_dir.join("profile.yaml"),
+        r#"profile: acme-idp
+title: ACME IdP provisioning
+sources: [https://docs.acme.example/scim]
+settings: {page_size: 2}
+rules:
+  - id: ACME-01
+    level: MUST
+    text: A user query by userName answers 200 with a ListResponse.
+    source: "docs.acme.example/scim#matching"
+  - id: ACME-02
+    level: SHOULD
+    text: Queries honour the page size ACME asks for.
+    source: "docs.acme.example/scim#paging"
+"#,
+    )
+    .unwrap();
+    let suite = |expected_status: u16| {
+        format!(
+            r#"id: acme.matching
+title: "ACME: matching"
+profile: acme-idp
+checks:
+  - id: acme.match.user-name
+    title: "Matching by userName"
+    requirements: [{{id: ACME-01}}]
+    steps:
+      - request:
+          method: GET
+          path: /Users
+          query: {{filter: 'userName eq "{{{{ unique.nobody }}}}"', count: "{{{{ profile.page_size }}}}"}}
+        expect:
+          status: {expected_status}
+          matchers: [list_response: {{total_results: 0}}]
+"#
+        )
+    };
+    std::fs::write(profile_dir.join("matching.yaml"), suite(200)).unwrap();
+
+    let listed = scimspec()
+        .args(["list", "--profiles", "--suite"])
+        .arg(&profile_dir)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.contains("acme-idp") && listed.contains("ACME IdP provisioning (2 rules"),
+        "{listed}"
+    );
+
+    let run = |extra: &[&str]| {
+        let report = dir.path().join("report.json");
+        let output = scimspec()
+            .args(["run", "--suite"])
+            .arg(&profile_dir)
+            .args(["--profile", "acme-idp", "--report-json"])
+            .arg(&report)
+            .args(extra)
+            .output()
+            .unwrap();
+        (output.status.code(), read_report(&report))
+    };
+    let (code, report) = run(&[]);
+    assert_eq!(code, Some(0), "{}", describe_problems(&report));
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "only the profile's check runs");
+    assert_eq!(results[0]["verdict"], "pass");
+    assert_eq!(results[0]["requirements"][0]["profile"], "acme-idp");
+    let profile = &report["profiles"][0];
+    assert_eq!(profile["profile"], "acme-idp");
+    assert_eq!(profile["compatible"], true, "{profile}");
+
+    // The same check expecting what the server does not answer: blocking.
+    std::fs::write(profile_dir.join("matching.yaml"), suite(299)).unwrap();
+    let (code, report) = run(&[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(report["results"][0]["verdict"], "fail");
+    assert_eq!(report["profiles"][0]["compatible"], false);
+    assert_eq!(report["profiles"][0]["blocking"], 1);
+
+    // A rule the profile does not define: refused at load time, exit 2.
+    std::fs::write(
+        profile_dir.join("matching.yaml"),
+        suite(200).replace("ACME-01", "ACME-99"),
+    )
+    .unwrap();
+    let output = scimspec()
+        .args(["run", "--suite"])
+        .arg(&profile_dir)
+        .args(["--profile", "acme-idp"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("matching.yaml") && stderr.contains("ACME-99"),
+        "{stderr}"
     );
 }

@@ -198,6 +198,35 @@ impl Journal {
     }
 }
 
+impl Exchange {
+    /// Cuts request and response bodies longer than `max_bytes` (at a
+    /// character boundary), saying how much was dropped. Reports keep every
+    /// exchange of a run until they are written: without a bound, a server
+    /// answering each request with a body just under `--max-response-bytes`
+    /// would make memory grow with the number of requests times that limit.
+    pub fn cap_bodies(&mut self, max_bytes: usize) {
+        for body in [&mut self.request_body, &mut self.response_body]
+            .into_iter()
+            .flatten()
+        {
+            if body.len() > max_bytes {
+                let mut cut = max_bytes;
+                while !body.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                let dropped = body.len() - cut;
+                // A fresh allocation: shrinking the large one in place would
+                // keep a small live block inside a large freed region
+                // (fragmentation that grows the process with every large body).
+                *body = format!(
+                    "{}… [{dropped} more bytes not kept in the report]",
+                    &body[..cut]
+                );
+            }
+        }
+    }
+}
+
 impl HttpClient {
     pub fn new(
         base: &str,
@@ -829,5 +858,27 @@ mod tests {
     fn rejects_non_http_targets() {
         assert!(HttpClient::new("ftp://x", Credentials::None, ClientOptions::default()).is_err());
         assert!(HttpClient::new("not a url", Credentials::None, ClientOptions::default()).is_err());
+    }
+}
+
+#[cfg(test)]
+mod cap_tests {
+    use super::*;
+
+    #[test]
+    fn long_bodies_are_cut_at_a_character_boundary() {
+        let max = 1000;
+        let mut exchange: Exchange = serde_json::from_value(serde_json::json!({
+            "method": "GET", "url": "u", "request_headers": [], "response_headers": [],
+            "duration_ms": 1,
+            "request_body": "short",
+            "response_body": "é".repeat(max),
+        }))
+        .unwrap();
+        exchange.cap_bodies(max);
+        assert_eq!(exchange.request_body.as_deref(), Some("short"));
+        let body = exchange.response_body.unwrap_or_default();
+        assert!(body.len() < max + 100);
+        assert!(body.ends_with(&format!("… [{max} more bytes not kept in the report]")));
     }
 }

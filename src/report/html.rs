@@ -370,7 +370,7 @@ mod tests {
         let mut record = RunRecord::default();
         for (index, mut result) in results.into_iter().enumerate() {
             result.order = (0, index);
-            record.apply(&Event::CheckFinished(Box::new(result)));
+            record.apply(&Event::CheckFinished(std::sync::Arc::new(result)));
         }
         record
     }

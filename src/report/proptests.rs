@@ -153,7 +153,7 @@ fn record(
             // Ids are unique in a run (the loader sees to it).
             result.id = format!("{}.{index}", result.id);
             result.order = (0, index);
-            record.apply(&Event::CheckFinished(Box::new(result)));
+            record.apply(&Event::CheckFinished(std::sync::Arc::new(result)));
             count += 1;
         }
     }

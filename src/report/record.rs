@@ -2,8 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
+use std::sync::Arc;
+
 use crate::http::client::Exchange;
-use crate::runner::{CleanupReport, Event, Summary};
+use crate::runner::{CleanupReport, Event, MAX_REPORTED_BODY_BYTES, Summary};
 use crate::verdict::CheckResult;
 
 #[derive(Debug, Clone, Default)]
@@ -15,7 +17,9 @@ pub struct RunRecord {
     pub options: Vec<(String, String)>,
     pub discovery_exchanges: Vec<Exchange>,
     pub discovery_problems: Vec<String>,
-    results: Vec<CheckResult>,
+    /// Shared with the runner and every other reporter (bodies already cut
+    /// to [`MAX_REPORTED_BODY_BYTES`] by the runner): one copy per run.
+    results: Vec<Arc<CheckResult>>,
     pub duration_ms: u64,
     pub fatal: Option<String>,
     /// The signal that stopped the run early, if one did.
@@ -44,17 +48,15 @@ impl RunRecord {
                 problems,
             } => {
                 self.discovery_exchanges = exchanges.clone();
-                self.discovery_exchanges.iter_mut().for_each(trim_bodies);
+                for exchange in &mut self.discovery_exchanges {
+                    exchange.cap_bodies(MAX_REPORTED_BODY_BYTES);
+                }
                 self.discovery_problems = problems.clone();
             }
             Event::CheckStarted { .. } => {}
             Event::Interrupted { signal } => self.interrupted = Some(signal.clone()),
             Event::CleanupFinished(report) => self.cleanup = Some(report.clone()),
-            Event::CheckFinished(result) => {
-                let mut result = (**result).clone();
-                result.exchanges.iter_mut().for_each(trim_bodies);
-                self.results.push(result);
-            }
+            Event::CheckFinished(result) => self.results.push(Arc::clone(result)),
             Event::RunFinished { duration_ms, fatal } => {
                 self.duration_ms = *duration_ms;
                 self.fatal = fatal.clone();
@@ -64,65 +66,12 @@ impl RunRecord {
 
     /// Results in suite order, whatever order they finished in.
     pub fn results(&self) -> Vec<&CheckResult> {
-        let mut results: Vec<&CheckResult> = self.results.iter().collect();
+        let mut results: Vec<&CheckResult> = self.results.iter().map(|r| &**r).collect();
         results.sort_by_key(|r| r.order);
         results
     }
 
     pub fn summary(&self) -> Summary {
-        Summary::from_results(&self.results)
-    }
-}
-
-/// Longest request or response body a report keeps, in bytes. Every
-/// exchange of a run is kept until the reports are written, once per
-/// reporter: without a bound, a server answering each request with a body
-/// just under `--max-response-bytes` would make memory grow with the number
-/// of requests times that limit.
-pub const MAX_REPORTED_BODY_BYTES: usize = 64 * 1024;
-
-fn trim_bodies(exchange: &mut Exchange) {
-    for body in [&mut exchange.request_body, &mut exchange.response_body]
-        .into_iter()
-        .flatten()
-    {
-        if body.len() > MAX_REPORTED_BODY_BYTES {
-            let mut cut = MAX_REPORTED_BODY_BYTES;
-            while !body.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            let dropped = body.len() - cut;
-            // A fresh allocation: shrinking the large one in place would keep
-            // a small live block inside a large freed region (fragmentation
-            // that grows the process with every large body).
-            *body = format!(
-                "{}… [{dropped} more bytes not kept in the report]",
-                &body[..cut]
-            );
-        }
-    }
-}
-
-#[cfg(test)]
-mod trim_tests {
-    use super::*;
-
-    #[test]
-    fn long_bodies_are_cut_at_a_character_boundary() {
-        let mut exchange: Exchange = serde_json::from_value(serde_json::json!({
-            "method": "GET", "url": "u", "request_headers": [], "response_headers": [],
-            "duration_ms": 1,
-            "request_body": "short",
-            "response_body": "é".repeat(MAX_REPORTED_BODY_BYTES),
-        }))
-        .unwrap();
-        trim_bodies(&mut exchange);
-        assert_eq!(exchange.request_body.as_deref(), Some("short"));
-        let body = exchange.response_body.unwrap_or_default();
-        assert!(body.len() < MAX_REPORTED_BODY_BYTES + 100);
-        assert!(body.ends_with(&format!(
-            "… [{} more bytes not kept in the report]",
-            MAX_REPORTED_BODY_BYTES
-        )));
+        Summary::from_results(self.results.iter().map(|r| &**r))
     }
 }

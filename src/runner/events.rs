@@ -1,9 +1,15 @@
 //! Events the runner emits; reporters only consume these.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use crate::http::client::Exchange;
 use crate::verdict::CheckResult;
+
+/// Longest request or response body kept in a finished check's exchanges,
+/// in bytes (reports keep every exchange of a run until they are written).
+pub const MAX_REPORTED_BODY_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -24,7 +30,9 @@ pub enum Event {
     CheckStarted {
         id: String,
     },
-    CheckFinished(Box<CheckResult>),
+    /// A finished check, shared by every reporter; its exchanges' bodies are
+    /// cut to [`MAX_REPORTED_BODY_BYTES`].
+    CheckFinished(Arc<CheckResult>),
     /// A signal asked the run to stop: no new checks start; cleanup follows.
     Interrupted {
         signal: String,

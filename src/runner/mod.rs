@@ -6,13 +6,14 @@ pub mod ledger;
 pub mod selection;
 pub mod summary;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-pub use events::{CleanupReport, Event};
+pub use events::{CleanupReport, Event, MAX_REPORTED_BODY_BYTES};
 pub use summary::Summary;
 
 use crate::engine::{CheckEnv, run_check};
@@ -132,8 +133,11 @@ pub async fn run(config: RunConfig, mut on_event: impl FnMut(&Event)) -> RunOutc
                         });
                         let order = (suite_index, check_index);
                         tokio::select! {
-                            result = run_check(env, suite, check, order) => {
-                                let _ = sender.send(Event::CheckFinished(Box::new(result)));
+                            mut result = run_check(env, suite, check, order) => {
+                                for exchange in &mut result.exchanges {
+                                    exchange.cap_bodies(MAX_REPORTED_BODY_BYTES);
+                                }
+                                let _ = sender.send(Event::CheckFinished(Arc::new(result)));
                             }
                             // Abandoned mid-flight: the ledger knows what it created.
                             () = cancel.cancelled() => break,

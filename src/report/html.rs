@@ -363,16 +363,10 @@ fn pretty(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::Event;
     use crate::suite::model::Level;
 
     fn record(results: Vec<CheckResult>) -> RunRecord {
-        let mut record = RunRecord::default();
-        for (index, mut result) in results.into_iter().enumerate() {
-            result.order = (0, index);
-            record.apply(&Event::CheckFinished(std::sync::Arc::new(result)));
-        }
-        record
+        RunRecord::of_results(results)
     }
 
     /// The by-level table's rows, as `label score pass fail warn skip error`.

@@ -178,17 +178,11 @@ fn html(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::Event;
     use crate::suite::model::Level;
     use crate::verdict::CheckResult;
 
     fn record(results: Vec<CheckResult>) -> RunRecord {
-        let mut record = RunRecord::default();
-        for (index, mut result) in results.into_iter().enumerate() {
-            result.order = (0, index);
-            record.apply(&Event::CheckFinished(std::sync::Arc::new(result)));
-        }
-        record
+        RunRecord::of_results(results)
     }
 
     #[test]

@@ -74,4 +74,15 @@ impl RunRecord {
     pub fn summary(&self) -> Summary {
         Summary::from_results(self.results.iter().map(|r| &**r))
     }
+
+    /// A record of these results in this order (for reporter tests).
+    #[cfg(test)]
+    pub fn of_results(results: Vec<CheckResult>) -> RunRecord {
+        let mut record = RunRecord::default();
+        for (index, mut result) in results.into_iter().enumerate() {
+            result.order = (0, index);
+            record.apply(&Event::CheckFinished(Arc::new(result)));
+        }
+        record
+    }
 }

@@ -7,17 +7,23 @@ use crate::support::reference::{self, TOKEN};
 use crate::support::{describe_problems, ids_with, read_report, result, scimspec};
 
 fn run_against(faults: &[Fault]) -> serde_json::Value {
+    run_with(faults, &["--jobs", "2"]).1
+}
+
+/// A run against a reference server with these faults: exit code and report.
+fn run_with(faults: &[Fault], extra: &[&str]) -> (Option<i32>, serde_json::Value) {
     let server = reference::spawn(faults);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("report.json");
-    scimspec()
-        .args(["run", "--target", &server.base_url, "--jobs", "2"])
+    let output = scimspec()
+        .args(["run", "--target", &server.base_url])
+        .args(extra)
         .arg("--report-json")
         .arg(&path)
         .env("SCIM_TOKEN", TOKEN)
         .output()
         .unwrap();
-    read_report(&path)
+    (output.status.code(), read_report(&path))
 }
 
 #[test]
@@ -139,17 +145,7 @@ fn ignored_sorting_fails_the_sort_checks() {
 /// legacy shapes still pass, and the RFC score is not involved.
 #[test]
 fn hidden_soft_deleted_users_make_the_entra_profile_not_compatible() {
-    let server = reference::spawn(&[Fault::SoftDeletedHidden]);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("report.json");
-    let output = scimspec()
-        .args(["run", "--target", &server.base_url, "--profile", "entra"])
-        .arg("--report-json")
-        .arg(&path)
-        .env("SCIM_TOKEN", TOKEN)
-        .output()
-        .unwrap();
-    let report = read_report(&path);
+    let (code, report) = run_with(&[Fault::SoftDeletedHidden], &["--profile", "entra"]);
     let check = result(&report, "entra.patch.soft-delete");
     assert_eq!(check["verdict"], "fail", "{}", describe_problems(&report));
     assert_eq!(check["requirements"][0]["profile"], "entra");
@@ -171,7 +167,7 @@ fn hidden_soft_deleted_users_make_the_entra_profile_not_compatible() {
             .iter()
             .all(|id| id.starts_with("entra."))
     );
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(code, Some(1));
 }
 
 /// The 25-per-second burst: a server that keeps up passes with its
@@ -180,18 +176,13 @@ fn hidden_soft_deleted_users_make_the_entra_profile_not_compatible() {
 #[test]
 fn the_entra_burst_catches_throttling_and_queueing() {
     let burst = |faults: &[Fault]| {
-        let server = reference::spawn(faults);
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("report.json");
-        scimspec()
-            .args(["run", "--target", &server.base_url, "--profile", "entra"])
-            .args(["--only", "entra.throughput.matching-burst"])
-            .arg("--report-json")
-            .arg(&path)
-            .env("SCIM_TOKEN", TOKEN)
-            .output()
-            .unwrap();
-        let report = read_report(&path);
+        let only = [
+            "--profile",
+            "entra",
+            "--only",
+            "entra.throughput.matching-burst",
+        ];
+        let (_, report) = run_with(faults, &only);
         result(&report, "entra.throughput.matching-burst").clone()
     };
     let clean = burst(&[]);

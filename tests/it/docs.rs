@@ -2,25 +2,43 @@
 
 use crate::support::scimspec;
 
-#[test]
-fn the_committed_suite_schema_matches_the_code() {
-    let committed = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/docs/suite.schema.json"
-    ))
-    .expect("docs/suite.schema.json exists");
-    let generated = scimspec::suite::schema::suite_schema_json();
+/// A committed schema equals what the code generates and what `scimspec
+/// schema FLAGS` prints; its title names the Rust type behind it.
+fn assert_schema_current(file: &str, flags: &[&str], generated: String, title: &str) {
+    let committed = std::fs::read_to_string(format!("{}/{file}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
+    let command = format!("cargo run -- schema {}", flags.join(" "));
     assert!(
         committed == generated,
-        "docs/suite.schema.json is stale: run `cargo run -- schema > docs/suite.schema.json`"
+        "{file} is stale: run `{} > {file}`",
+        command.trim_end()
     );
+    let output = scimspec().arg("schema").args(flags).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), generated);
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(schema["title"], title);
 }
 
 #[test]
-fn the_schema_command_prints_the_schema() {
-    let output = scimspec().arg("schema").output().unwrap();
-    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(schema["title"], "Suite");
+fn the_committed_schemas_match_the_code() {
+    assert_schema_current(
+        "docs/suite.schema.json",
+        &[],
+        scimspec::suite::schema::suite_schema_json(),
+        "Suite",
+    );
+    assert_schema_current(
+        "docs/report.schema.json",
+        &["--report"],
+        scimspec::report::document::report_schema_json(),
+        "ReportDocument",
+    );
+    assert_schema_current(
+        "docs/profile.schema.json",
+        &["--profile"],
+        scimspec::suite::schema::profile_schema_json(),
+        "ProfileDef",
+    );
 }
 
 #[test]
@@ -34,40 +52,6 @@ fn the_reference_server_doc_lists_every_fault() {
         let row = format!("| `{}` | {} |", fault.name(), fault.breaks());
         assert!(doc.contains(&row), "docs/reference-server.md lacks {row}");
     }
-}
-
-#[test]
-fn the_committed_report_schema_matches_the_code() {
-    let committed = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/docs/report.schema.json"
-    ))
-    .expect("docs/report.schema.json exists");
-    let generated = scimspec::report::document::report_schema_json();
-    assert!(
-        committed == generated,
-        "docs/report.schema.json is stale: run `cargo run -- schema --report > docs/report.schema.json`"
-    );
-    let output = scimspec().args(["schema", "--report"]).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&output.stdout), generated);
-}
-
-#[test]
-fn the_committed_profile_schema_matches_the_code() {
-    let committed = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/docs/profile.schema.json"
-    ))
-    .expect("docs/profile.schema.json exists");
-    let generated = scimspec::suite::schema::profile_schema_json();
-    assert!(
-        committed == generated,
-        "docs/profile.schema.json is stale: run `cargo run -- schema --profile > docs/profile.schema.json`"
-    );
-    let output = scimspec().args(["schema", "--profile"]).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&output.stdout), generated);
-    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(schema["title"], "ProfileDef");
 }
 
 #[test]

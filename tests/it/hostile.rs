@@ -635,3 +635,39 @@ fn redirects_are_followed_on_the_same_origin_only() {
         "{verdict}: {message}"
     );
 }
+
+/// The Entra load burst meets a hostile server: 75 concurrent requests that
+/// stall, are reset or get truncated JSON end within the burst plus one
+/// timeout, each counted as an answer not as expected (a warning: the rule
+/// is a SHOULD); 75 large answers keep memory bounded.
+#[test]
+fn the_entra_burst_survives_stalls_resets_and_large_bodies() {
+    const BURST: &[&str] = &["entra.throughput.matching-burst"];
+    const ENTRA: &[&str] = &["--profile", "entra"];
+    for behaviour in [
+        Behaviour::StallMidBody,
+        Behaviour::ConnectionReset,
+        Behaviour::InvalidJson,
+    ] {
+        let (_server, outcome) = survive(behaviour, Scope::Resources, 1, BURST, ENTRA);
+        let (verdict, message) = outcome.verdict("entra.throughput.matching-burst");
+        assert_eq!(verdict, "warn", "{behaviour:?}: {message}");
+        assert!(message.contains("75 did not"), "{behaviour:?}: {message}");
+        // Three seconds of schedule, then at most one timeout.
+        assert!(
+            outcome.elapsed < Duration::from_secs(30),
+            "{behaviour:?}\n{}",
+            outcome.summary()
+        );
+    }
+    let (_server, outcome) = survive(Behaviour::LargeBody, Scope::Resources, 10, BURST, ENTRA);
+    assert!(
+        outcome.max_rss_kib > 0 && outcome.max_rss_kib < 400 * 1024,
+        "peak memory {} KiB\n{}",
+        outcome.max_rss_kib,
+        outcome.summary()
+    );
+    // The real answers, only large: judged on their content, and they pass.
+    let (verdict, message) = outcome.verdict("entra.throughput.matching-burst");
+    assert_eq!(verdict, "pass", "{message}");
+}

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Mismatch;
 use crate::http::client::Exchange;
-use crate::suite::model::Level;
+use crate::suite::model::{Level, Severity};
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, PartialOrd, Ord,
@@ -142,6 +142,21 @@ impl CheckResult {
     pub fn is_profile_check(&self) -> bool {
         self.requirements.iter().any(|r| r.profile.is_some())
     }
+
+    /// The level the check is judged at: its strongest requirement's.
+    pub fn severity(&self) -> Severity {
+        strongest_severity(&self.requirements)
+    }
+}
+
+/// The strongest level among requirements decides what a broken
+/// expectation means (MUST when none is given).
+pub fn strongest_severity(requirements: &[ResolvedRequirement]) -> Severity {
+    requirements
+        .iter()
+        .map(|r| r.level.severity())
+        .max()
+        .unwrap_or(Severity::Must)
 }
 
 #[cfg(test)]

@@ -69,8 +69,5 @@ fn request_line(step: &Step) -> String {
 }
 
 fn is_write(step: &Step) -> bool {
-    let method = step.request.method.to_ascii_uppercase();
-    !(method == "GET"
-        || method == "HEAD"
-        || step.request.path.trim_end_matches('/').ends_with(".search"))
+    !step.request.is_read()
 }

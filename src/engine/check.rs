@@ -339,11 +339,7 @@ async fn run_step(
         step: name.to_string(),
         request: request_line,
         status: Some(response.status),
-        response_excerpt: (!response.body_text.is_empty()).then(|| {
-            env.client
-                .redactor()
-                .redact(&predicate::truncate(&response.body_text, EXCERPT_CHARS))
-        }),
+        response_excerpt: excerpt(env, &response),
         mismatches,
     })
 }
@@ -426,12 +422,7 @@ async fn run_burst(
                         },
                         detail: first.to_string(),
                     });
-                    let excerpt =
-                        (problem.is_some() && !response.body_text.is_empty()).then(|| {
-                            env.client
-                                .redactor()
-                                .redact(&predicate::truncate(&response.body_text, EXCERPT_CHARS))
-                        });
+                    let excerpt = problem.as_ref().and_then(|_| excerpt(env, &response));
                     (problem, Some(response.status), excerpt)
                 }
             };
@@ -499,6 +490,15 @@ async fn run_burst(
         status,
         response_excerpt: excerpt,
         mismatches,
+    })
+}
+
+/// The start of a response body for a failure message, secrets redacted.
+fn excerpt(env: &CheckEnv<'_>, response: &Response) -> Option<String> {
+    (!response.body_text.is_empty()).then(|| {
+        env.client
+            .redactor()
+            .redact(&predicate::truncate(&response.body_text, EXCERPT_CHARS))
     })
 }
 

@@ -154,16 +154,6 @@ impl VerdictCounts {
     }
 }
 
-/// The level a check is judged at: its strongest requirement's.
-pub fn severity(result: &CheckResult) -> Severity {
-    result
-        .requirements
-        .iter()
-        .map(|r| r.level.severity())
-        .max()
-        .unwrap_or(Severity::Must)
-}
-
 pub fn severity_label(severity: Severity) -> &'static str {
     match severity {
         Severity::Must => "MUST",
@@ -188,7 +178,7 @@ pub fn rfc_by_level(results: &[&CheckResult]) -> Option<Vec<(Severity, VerdictCo
     let levels = [Severity::Must, Severity::Should, Severity::May]
         .into_iter()
         .map(|level| {
-            let counts = VerdictCounts::of(rfc.iter().copied().filter(|r| severity(r) == level));
+            let counts = VerdictCounts::of(rfc.iter().copied().filter(|r| r.severity() == level));
             (level, counts)
         })
         .collect();

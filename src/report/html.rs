@@ -8,8 +8,7 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::grouping::{
-    SectionGroup, VerdictCounts, by_section, profile_outcomes, rfc_by_level, severity,
-    severity_label,
+    SectionGroup, VerdictCounts, by_section, profile_outcomes, rfc_by_level, severity_label,
 };
 use super::record::RunRecord;
 use crate::http::client::Exchange;
@@ -276,7 +275,7 @@ fn check(result: &CheckResult) -> Markup {
                 span class={ "badge " (verdict) } { (verdict) }
                 span class="check-id" { (result.id) }
                 span { (result.title) }
-                span class="req" { "(" (severity_label(severity(result))) ")" }
+                span class="req" { "(" (severity_label(result.severity())) ")" }
             }
             @for requirement in &result.requirements {
                 div class="req" {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::grouping::{by_section, explanation, requirement_lines, severity, severity_label};
+use super::grouping::{by_section, explanation, requirement_lines, severity_label};
 use super::record::RunRecord;
 use crate::verdict::{CheckResult, Verdict};
 
@@ -72,7 +72,7 @@ fn status(result: &CheckResult) -> TestCaseStatus {
             status.set_message(result.message.as_str());
             status.set_type(format!(
                 "{} {}",
-                severity_label(severity(result)),
+                severity_label(result.severity()),
                 requirement_lines(result)
                     .first()
                     .map(|line| line.split(':').next().unwrap_or_default().to_string())

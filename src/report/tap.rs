@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::grouping::{by_section, requirement_lines, severity, severity_label};
+use super::grouping::{by_section, requirement_lines, severity_label};
 use super::record::RunRecord;
 use crate::verdict::{CheckResult, Verdict};
 
@@ -62,7 +62,7 @@ fn test_point(number: usize, result: &CheckResult) -> String {
 fn diagnostics(result: &CheckResult) -> String {
     let mut block = serde_json::Map::new();
     block.insert("verdict".into(), json!(result.verdict.as_str()));
-    block.insert("level".into(), json!(severity_label(severity(result))));
+    block.insert("level".into(), json!(severity_label(result.severity())));
     block.insert("message".into(), json!(result.message));
     block.insert("requirements".into(), json!(requirement_lines(result)));
     if let Some(failure) = &result.failure {

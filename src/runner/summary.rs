@@ -31,12 +31,7 @@ impl Summary {
             Verdict::Skip => self.skipped += 1,
             Verdict::Error => self.errored += 1,
         }
-        let severity = result
-            .requirements
-            .iter()
-            .map(|r| r.level.severity())
-            .max()
-            .unwrap_or(Severity::Must);
+        let severity = result.severity();
         // Profile findings are reported per profile, not in the RFC score.
         if result.is_profile_check() {
             return;

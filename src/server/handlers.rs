@@ -1241,8 +1241,9 @@ pub async fn list(
 ) -> Response {
     // The load faults touch user queries only, as a slow or throttled user
     // lookup (the identity provider's matching query) does in practice.
+    let pairs = query_pairs(&raw);
     let user_query = endpoint == "Users"
-        && query_pairs(&raw)
+        && pairs
             .iter()
             .any(|(key, _)| key.eq_ignore_ascii_case("filter"));
     if user_query && state.faults.has(Fault::QueriesRateLimited) && state.query_over_limit() {
@@ -1268,7 +1269,6 @@ pub async fn list(
     };
     let result = (|| {
         let resource_type = resource_type_for(&state, &endpoint)?;
-        let pairs = query_pairs(&raw);
         if state.faults.has(Fault::UnknownParameterRejected) {
             const KNOWN: [&str; 7] = [
                 "filter",

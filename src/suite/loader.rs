@@ -554,10 +554,10 @@ fn validate_step(step: &Step) -> Result<(), (String, String)> {
             ));
         }
     }
+    // Polls and bursts re-send their request: only queries may be.
+    let query = request.method.eq_ignore_ascii_case("GET") || request.is_search();
     if let Some(retry) = &step.retry_until {
-        let method = request.method.to_ascii_uppercase();
-        let search = method == "POST" && request.path.trim_end_matches('/').ends_with(".search");
-        if method != "GET" && !search {
+        if !query {
             return Err(here(
                 "retry_until",
                 "retry_until polls: only GET and POST /.search requests may be re-sent".into(),
@@ -571,9 +571,7 @@ fn validate_step(step: &Step) -> Result<(), (String, String)> {
         }
     }
     if let Some(burst) = &step.burst {
-        let method = request.method.to_ascii_uppercase();
-        let search = method == "POST" && request.path.trim_end_matches('/').ends_with(".search");
-        if method != "GET" && !search {
+        if !query {
             return Err(here(
                 "burst",
                 "burst: only GET and POST /.search requests may be sent in a burst".into(),

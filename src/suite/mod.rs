@@ -53,26 +53,12 @@ impl LoadedCheck {
             .steps
             .iter()
             .chain(&self.check.cleanup)
-            .all(|step| {
-                let method = step.request.method.to_ascii_uppercase();
-                method == "GET"
-                    || method == "HEAD"
-                    || (method == "POST"
-                        && step
-                            .request
-                            .path
-                            .trim_end_matches('/')
-                            .ends_with("/.search"))
-            })
+            .all(|step| step.request.is_read())
     }
 
     /// The strongest level among the check's requirements decides what a
     /// broken expectation means.
     pub fn severity(&self) -> Severity {
-        self.requirements
-            .iter()
-            .map(|r| r.level.severity())
-            .max()
-            .unwrap_or(Severity::Must)
+        crate::verdict::strongest_severity(&self.requirements)
     }
 }

@@ -336,6 +336,21 @@ pub struct Request {
     pub anonymous: bool,
 }
 
+impl Request {
+    /// A query sent by POST to a `/.search` endpoint (RFC 7644 §3.4.3).
+    pub fn is_search(&self) -> bool {
+        self.method.eq_ignore_ascii_case("POST")
+            && self.path.trim_end_matches('/').ends_with("/.search")
+    }
+
+    /// Changes nothing on the server: GET, HEAD, or a search.
+    pub fn is_read(&self) -> bool {
+        self.method.eq_ignore_ascii_case("GET")
+            || self.method.eq_ignore_ascii_case("HEAD")
+            || self.is_search()
+    }
+}
+
 /// Expectations on a response. All must hold.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -13,6 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
+use super::server_thread::ServerThread;
+
 pub const TOKEN: &str = "fault-server-token-91d2";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,19 +48,7 @@ struct AppState {
 
 pub struct FaultServer {
     pub base_url: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for FaultServer {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+    _server: ServerThread,
 }
 
 /// Starts the server on an ephemeral 127.0.0.1 port, on its own thread.
@@ -72,26 +62,18 @@ pub fn start(faults: &[Fault]) -> FaultServer {
         store: Arc::new(Mutex::new(Store::default())),
         base: Arc::new(base_url.clone()),
     };
-    let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            let app = router(state);
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = signal.await;
-                })
-                .await;
-        });
+    let server = ServerThread::spawn(move |signal| async move {
+        let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+        let app = router(state);
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = signal.await;
+            })
+            .await;
     });
     FaultServer {
         base_url,
-        shutdown: Some(shutdown),
-        thread: Some(thread),
+        _server: server,
     }
 }
 

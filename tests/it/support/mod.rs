@@ -6,6 +6,7 @@ pub mod hostile_server;
 pub mod reference;
 pub mod scim2_server;
 pub mod scimmy;
+pub mod server_thread;
 pub mod transport_server;
 
 use std::path::Path;

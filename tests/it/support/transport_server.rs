@@ -18,6 +18,8 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use tokio_rustls::rustls;
 
+use super::server_thread::ServerThread;
+
 #[derive(Clone, Debug)]
 pub enum Auth {
     Bearer(String),
@@ -92,19 +94,7 @@ pub struct TransportServer {
     pub base_url: String,
     pub token_url: String,
     state: Arc<AppState>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for TransportServer {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+    _server: ServerThread,
 }
 
 impl TransportServer {
@@ -142,41 +132,33 @@ pub fn start(options: Options) -> TransportServer {
         throttled: Mutex::new(HashMap::new()),
     });
     let app = Router::new().fallback(handle).with_state(state.clone());
-    let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            let stop = async {
-                let _ = signal.await;
-            };
-            match options.tls {
-                None => {
-                    let _ = axum::serve(listener, app)
-                        .with_graceful_shutdown(stop)
-                        .await;
-                }
-                Some(tls) => {
-                    let listener = TlsListener {
-                        inner: listener,
-                        acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&tls))),
-                    };
-                    let _ = axum::serve(listener, app)
-                        .with_graceful_shutdown(stop)
-                        .await;
-                }
+    let server = ServerThread::spawn(move |signal| async move {
+        let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+        let stop = async {
+            let _ = signal.await;
+        };
+        match options.tls {
+            None => {
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(stop)
+                    .await;
             }
-        });
+            Some(tls) => {
+                let listener = TlsListener {
+                    inner: listener,
+                    acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&tls))),
+                };
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(stop)
+                    .await;
+            }
+        }
     });
     TransportServer {
         base_url,
         token_url,
         state,
-        shutdown: Some(shutdown),
-        thread: Some(thread),
+        _server: server,
     }
 }
 
